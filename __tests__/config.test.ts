@@ -1,0 +1,265 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfigs, parseEnvironmentConfig } from '../lib/config';
+
+const example = JSON.parse(readFileSync(join(__dirname, '..', 'config', 'example.json'), 'utf8'));
+
+/** The example with `edit` applied to a deep copy. */
+function variant(edit: (c: any) => void): any {
+  const c = structuredClone(example);
+  edit(c);
+  return c;
+}
+
+function problemsOf(config: unknown, file = 'config/staging.json'): string[] {
+  const r = parseEnvironmentConfig(file, JSON.stringify(config));
+  if (!('problems' in r)) throw new Error('expected problems, got a valid config');
+  return r.problems;
+}
+
+describe('a valid configuration', () => {
+  test('the committed example is valid and keeps its values', () => {
+    const r = parseEnvironmentConfig('config/example.json', JSON.stringify(example));
+    if ('problems' in r) throw new Error(r.problems.join('\n'));
+    expect(r.config.name).toBe('example');
+    expect(r.config.github).toEqual({
+      owner: 'contoso',
+      repository: 'mlops-models',
+      branch: 'main',
+      environment: 'production',
+      reviewerUsers: ['octocat'],
+      reviewerTeams: [],
+    });
+  });
+
+  test('defaults fill every optional field', () => {
+    const minimal = {
+      azure: example.azure,
+      github: { owner: 'contoso', repository: 'models' },
+      targets: [{ model: 'm', endpoint: 'ep-m', endpointSpec: 'e.yml', deploymentSpec: 'd.yaml' }],
+    };
+    const r = parseEnvironmentConfig('config/staging.json', JSON.stringify(minimal));
+    if ('problems' in r) throw new Error(r.problems.join('\n'));
+    expect(r.config).toMatchObject({
+      github: { branch: 'main', environment: 'staging', reviewerUsers: [], reviewerTeams: [] },
+      auth: { mode: 'oidc', secretRotationDays: 90 },
+      role: 'Contributor',
+      namePrefix: 'amldeploy',
+      tags: {},
+      trigger: { alertEmails: [], keyVaultPurgeProtection: false, githubTokenSource: 'variable' },
+    });
+    expect(r.config.targets[0]).toEqual({
+      model: 'm',
+      endpoint: 'ep-m',
+      endpointSpec: 'e.yml',
+      deploymentSpec: 'd.yaml',
+      canaryPercent: 0,
+      keepDeployments: 1,
+    });
+  });
+});
+
+// Each rule: a bad value and the exact message a user reads.
+describe.each([
+  [
+    'unknown key, with a suggestion',
+    (c: any) => (c.github.repo = 'x'),
+    'config/staging.json: github.repo: is not a known field; expected one of owner, repository, branch, environment, requiredReviewers (did you mean "repository"?)',
+  ],
+  [
+    'missing required field',
+    (c: any) => delete c.azure.workspace,
+    'config/staging.json: azure.workspace: is required',
+  ],
+  [
+    'wrong type',
+    (c: any) => (c.targets[0].canaryPercent = '10'),
+    'config/staging.json: targets[0].canaryPercent: "10" is not accepted; expected a whole number from 0 to 99',
+  ],
+  [
+    'invalid GitHub owner',
+    (c: any) => (c.github.owner = '-contoso'),
+    'config/staging.json: github.owner: "-contoso" is not accepted; expected a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen',
+  ],
+  [
+    'invalid GitHub repository',
+    (c: any) => (c.github.repository = 'my repo'),
+    'config/staging.json: github.repository: "my repo" is not accepted; expected a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
+  ],
+  [
+    'unknown auth mode',
+    (c: any) => (c.auth.mode = 'password'),
+    'config/staging.json: auth.mode: "password" is not accepted; expected one of "oidc", "client-secret"',
+  ],
+  [
+    'empty target list',
+    (c: any) => (c.targets = []),
+    'config/staging.json: targets: has 0 entries; expected at least 1',
+  ],
+  [
+    'duplicated target model',
+    (c: any) => c.targets.push({ ...c.targets[0], endpoint: 'ep-other' }),
+    'config/staging.json: targets[1]: model "sklearn-regression" is already used by targets[0]; each entry needs its own',
+  ],
+  [
+    'one endpoint for two models',
+    (c: any) => c.targets.push({ ...c.targets[0], model: 'other' }),
+    'config/staging.json: targets[1].endpoint: "ep-sklearn-regression" already serves targets[0].model; one endpoint serves one model, so rollouts of different models cannot shift each other\'s traffic',
+  ],
+  [
+    'location that is a display name',
+    (c: any) => (c.azure.location = 'Japan East'),
+    'config/staging.json: azure.location: "Japan East" is not accepted; expected an Azure region name such as "japaneast" (`az account list-locations --query "[].name"`) (did you mean "japaneast"?)',
+  ],
+  [
+    'location that is not a region',
+    (c: any) => (c.azure.location = 'mars'),
+    'config/staging.json: azure.location: "mars" is not accepted; expected an Azure region name such as "japaneast" (`az account list-locations --query "[].name"`)',
+  ],
+  [
+    'endpoint name Azure rejects',
+    (c: any) => (c.targets[0].endpoint = '1-endpoint'),
+    'config/staging.json: targets[0].endpoint: "1-endpoint" is not accepted; expected an online endpoint name: 3-32 letters, digits or "-", starting with a letter and not ending with "-"',
+  ],
+  [
+    'endpoint name too long',
+    (c: any) => (c.targets[0].endpoint = 'e'.repeat(33)),
+    `config/staging.json: targets[0].endpoint: "${'e'.repeat(33)}" is not accepted; expected an online endpoint name: 3-32 letters, digits or "-", starting with a letter and not ending with "-"`,
+  ],
+  [
+    'spec path outside the repository',
+    (c: any) => (c.targets[0].endpointSpec = '../endpoint.yml'),
+    'config/staging.json: targets[0].endpointSpec: "../endpoint.yml" is not accepted; expected a relative path in the target repository (letters, digits, ".", "_", "-", "/"; no "..") ending in ".yml" or ".yaml"',
+  ],
+  [
+    'spec path with the wrong extension',
+    (c: any) => (c.targets[0].deploymentSpec = 'deploy/deployment.json'),
+    'config/staging.json: targets[0].deploymentSpec: "deploy/deployment.json" is not accepted; expected a path ending in ".yml" or ".yaml", such as "deploy/deployment.yml"',
+  ],
+  [
+    'subscription that is not a GUID',
+    (c: any) => (c.azure.subscriptionId = 'my-subscription'),
+    'config/staging.json: azure.subscriptionId: "my-subscription" is not accepted; expected a GUID such as "00000000-0000-0000-0000-000000000000"',
+  ],
+  [
+    'workspace name Azure rejects',
+    (c: any) => (c.azure.workspace = 'ml'),
+    'config/staging.json: azure.workspace: "ml" is not accepted; expected an Azure ML workspace name: 3-33 letters, digits, "-" or "_", starting with a letter or digit',
+  ],
+  [
+    'model name Azure ML rejects',
+    (c: any) => (c.targets[0].model = 'my model'),
+    'config/staging.json: targets[0].model: "my model" is not accepted; expected an Azure ML model name: 1-255 letters, digits, "-", "_" or ".", starting with a letter or digit',
+  ],
+  [
+    'branch name git rejects',
+    (c: any) => (c.github.branch = 'feature..x'),
+    'config/staging.json: github.branch: "feature..x" is not accepted; expected a git branch name such as "main" (no spaces, "..", "~", "^", ":", "?", "*", "[", "\\", no leading or trailing "/")',
+  ],
+  [
+    'too many reviewers',
+    (c: any) =>
+      (c.github.requiredReviewers = { users: ['a', 'b', 'c', 'd'], teams: ['t1', 't2', 't3'] }),
+    'config/staging.json: github.requiredReviewers: names 7 reviewers; GitHub accepts at most 6 users and teams together',
+  ],
+  [
+    'naming prefix too long for global names',
+    (c: any) => (c.namePrefix = 'averylongprefix'),
+    'config/staging.json: namePrefix: "averylongprefix" is not accepted; expected a naming prefix: 2-10 lowercase letters or digits, starting with a letter',
+  ],
+  [
+    'rotation out of range',
+    (c: any) => (c.auth.secretRotationDays = 0),
+    'config/staging.json: auth.secretRotationDays: 0 is not accepted; expected a whole number from 1 to 365',
+  ],
+  [
+    'tag value not a string',
+    (c: any) => (c.tags.cost = 12),
+    'config/staging.json: tags.cost: 12 is not accepted; expected a tag value: a string of at most 256 characters',
+  ],
+  [
+    'alert address not an email',
+    (c: any) => (c.trigger.alertEmails = ['oncall']),
+    'config/staging.json: trigger.alertEmails[0]: "oncall" is not accepted; expected an email address such as "ml-oncall@example.com"',
+  ],
+])('%s', (_name, edit, message) => {
+  test('is reported with its exact message', () => {
+    expect(problemsOf(variant(edit))).toEqual([message]);
+  });
+});
+
+test('every problem in a file is reported together', () => {
+  const bad = variant((c) => {
+    c.github.owner = 'bad owner';
+    c.auth.mode = 'sso';
+    c.targets[0].endpoint = 'x';
+    c.extra = true;
+  });
+  expect(problemsOf(bad)).toEqual([
+    'config/staging.json: extra: is not a known field; expected one of azure, github, auth, role, targets, namePrefix, tags, trigger',
+    expect.stringMatching(/^config\/staging\.json: github\.owner: "bad owner" is not accepted/),
+    expect.stringMatching(/^config\/staging\.json: auth\.mode: "sso" is not accepted/),
+    expect.stringMatching(/^config\/staging\.json: targets\[0\]\.endpoint: "x" is not accepted/),
+  ]);
+});
+
+test('a file that is not JSON names the file and the parser error', () => {
+  const r = parseEnvironmentConfig('config/staging.json', '{ "azure": ');
+  expect(r).toEqual({
+    problems: [expect.stringMatching(/^config\/staging\.json: is not valid JSON: /)],
+  });
+});
+
+test('a file name that is not a usable environment name', () => {
+  expect(problemsOf(example, 'config/Prod.json')).toEqual([
+    'config/Prod.json: the file name gives the environment name "Prod"; expected 1-20 lowercase letters, digits or "-", starting with a letter (e.g. config/staging.json)',
+  ]);
+});
+
+describe('loadConfigs across environments', () => {
+  const files: Record<string, unknown> = {
+    'config/staging.json': variant((c) => (c.github.environment = 'staging')),
+    'config/production.json': example,
+    'other/production.json': variant((c) => (c.github.environment = 'prod-2')),
+    'config/clash.json': example,
+    'config/broken.json': variant((c) => (c.auth.mode = 'x')),
+  };
+  const read = (f: string) => {
+    if (!(f in files)) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+    return JSON.stringify(files[f]);
+  };
+  const errorOf = (names: string[]) => {
+    try {
+      loadConfigs(names, read);
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  test('two environments load side by side', () => {
+    const configs = loadConfigs(['config/staging.json', 'config/production.json'], read);
+    expect(configs.map((c) => [c.name, c.github.environment])).toEqual([
+      ['staging', 'staging'],
+      ['production', 'production'],
+    ]);
+  });
+
+  test('a stack name used twice, a GitHub environment used twice, a broken and a missing file: all reported', () => {
+    expect(
+      errorOf([
+        'config/production.json',
+        'other/production.json',
+        'config/clash.json',
+        'config/broken.json',
+        'config/missing.json',
+      ]),
+    ).toEqual([
+      'config/broken.json: auth.mode: "x" is not accepted; expected one of "oidc", "client-secret"',
+      'config/missing.json: cannot be read (ENOENT)',
+      'other/production.json: gives the stack name "aml-deploy-production", which config/production.json already gives; environment names (file base names) must differ',
+      'config/clash.json: github.environment: "production" in contoso/mlops-models is already used by config/production.json; each environment needs its own GitHub environment (its deploy identity trusts only that one)',
+    ]);
+  });
+});

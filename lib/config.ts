@@ -1,0 +1,306 @@
+/**
+ * Configuration: one JSON file per environment (`config/<env>.json`), checked once at
+ * start-up against the schema below. Every problem in every file is collected and
+ * reported together; nothing is synthesized when there is one.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { AZURE_REGIONS } from './azure-regions';
+import type { EnvironmentConfig } from './config-types';
+import { stackName } from './naming';
+import {
+  boolean,
+  integer,
+  list,
+  object,
+  oneOf,
+  optional,
+  record,
+  text,
+  type Problem,
+} from './schema';
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+const guid = text(GUID, 'a GUID such as "00000000-0000-0000-0000-000000000000"');
+
+// GitHub: logins are 1-39 letters, digits or single hyphens, not at either end.
+const githubOwner = text(
+  /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/,
+  'a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen',
+);
+const githubRepository = text(
+  /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/,
+  'a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
+);
+// git check-ref-format, the parts a branch name can get wrong (control characters included).
+const gitBranch = text(
+  // eslint-disable-next-line no-control-regex
+  /^(?!\/|.*(?:\/\/|\.\.|@\{|\/$|\.$|\.lock$|\/\.))[^\s~^:?*[\\\x00-\x1f\x7f]{1,255}$/,
+  'a git branch name such as "main" (no spaces, "..", "~", "^", ":", "?", "*", "[", "\\", no leading or trailing "/")',
+);
+const githubEnvironment = text(
+  /^[^'"`,;\\/]{1,255}$/u,
+  'a GitHub environment name: 1-255 characters without quotes, commas, semicolons or slashes',
+);
+const githubTeamSlug = text(/^[a-z0-9][a-z0-9-]{0,99}$/, 'a team slug such as "ml-platform"');
+
+// Azure resource naming rules (learn.microsoft.com "Naming rules and restrictions for Azure resources").
+const resourceGroup = text(
+  /^[-\w.()]{0,89}[-\w()]$/u,
+  'a resource group name: 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending in "."',
+);
+const workspaceName = text(
+  /^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/,
+  'an Azure ML workspace name: 3-33 letters, digits, "-" or "_", starting with a letter or digit',
+);
+const systemTopicName = text(
+  /^[A-Za-z0-9-]{3,128}$/,
+  'an Event Grid system topic name: 3-128 letters, digits or "-"',
+);
+const location = oneOf(
+  AZURE_REGIONS,
+  'an Azure region name such as "japaneast" (`az account list-locations --query "[].name"`)',
+  (value) => AZURE_REGIONS.find((r) => r === value.toLowerCase().replace(/[^a-z0-9]/g, '')),
+);
+// Azure ML asset names (models): letters, digits, "-", "_", "." starting with a letter or digit.
+const modelName = text(
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/,
+  'an Azure ML model name: 1-255 letters, digits, "-", "_" or ".", starting with a letter or digit',
+);
+// Managed online endpoint names are unique per region: 3-32 characters, letters, digits, "-".
+const endpointName = text(
+  /^[A-Za-z](?:[A-Za-z0-9-]{1,30})[A-Za-z0-9]$/,
+  'an online endpoint name: 3-32 letters, digits or "-", starting with a letter and not ending with "-"',
+);
+
+/** A path inside the target repository, relative, with no `..`, ending in one of `extensions`. */
+function repoPath(extensions: readonly string[]) {
+  const ends = extensions.map((e) => `"${e}"`).join(' or ');
+  return text(
+    /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._\-/]+$/,
+    `a relative path in the target repository (letters, digits, ".", "_", "-", "/"; no "..") ending in ${ends}`,
+    (s) =>
+      extensions.some((e) => s.endsWith(e))
+        ? undefined
+        : `a path ending in ${ends}, such as "deploy/${basename(s, extname(s)) || 'file'}${extensions[0]}"`,
+  );
+}
+
+const email = text(
+  /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+  'an email address such as "ml-oncall@example.com"',
+);
+
+// Used in Key Vault and storage account names, which are short and global.
+const namePrefix = text(
+  /^[a-z][a-z0-9]{1,9}$/,
+  'a naming prefix: 2-10 lowercase letters or digits, starting with a letter',
+);
+
+const target = object({
+  model: modelName,
+  endpoint: endpointName,
+  endpointSpec: repoPath(['.yml', '.yaml']),
+  deploymentSpec: repoPath(['.yml', '.yaml']),
+  smokeTestRequest: optional(repoPath(['.json'])),
+  canaryPercent: optional(integer(0, 99), 0),
+  keepDeployments: optional(integer(1, 10), 1),
+});
+
+const environmentSchema = object({
+  azure: object({
+    subscriptionId: guid,
+    tenantId: guid,
+    location,
+    resourceGroup,
+    workspace: workspaceName,
+    eventGridSystemTopic: optional(systemTopicName),
+  }),
+  github: object({
+    owner: githubOwner,
+    repository: githubRepository,
+    branch: optional(gitBranch, 'main'),
+    environment: optional(githubEnvironment),
+    requiredReviewers: optional(
+      object({
+        users: optional(list(githubOwner, { max: 6 }), []),
+        teams: optional(list(githubTeamSlug, { max: 6 }), []),
+      }),
+      {},
+    ),
+  }),
+  auth: optional(
+    object({
+      mode: optional(oneOf(['oidc', 'client-secret'] as const), 'oidc'),
+      secretRotationDays: optional(integer(1, 365), 90),
+    }),
+    {},
+  ),
+  role: optional(
+    text(/^\S(?:.{0,510}\S)?$/u, 'an Azure role name such as "Contributor"'),
+    'Contributor',
+  ),
+  targets: list(target, {
+    min: 1,
+    unique: (t) => t.model,
+    uniqueName: 'model',
+  }),
+  namePrefix: optional(namePrefix, 'amldeploy'),
+  tags: optional(
+    record(
+      text(/^[^<>%&\\?/]{1,512}$/, 'a tag name: 1-512 characters without < > % & \\ ? /'),
+      text(/^.{0,256}$/su, 'a tag value: a string of at most 256 characters'),
+    ),
+    {},
+  ),
+  trigger: optional(
+    object({
+      alertEmails: optional(list(email, { max: 20 }), []),
+      keyVaultPurgeProtection: optional(boolean, false),
+      githubTokenSource: optional(oneOf(['variable', 'out-of-band'] as const), 'variable'),
+    }),
+    {},
+  ),
+});
+
+/** The environment name a config file stands for: its base name. */
+export function environmentName(file: string): string {
+  return basename(file, extname(file));
+}
+
+const envName = /^[a-z][a-z0-9-]{0,19}$/;
+
+/** Problems of one file, each rendered `file: path: message`. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function render(file: string, problems: readonly Problem[]): string[] {
+  return problems.map((p) => `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+}
+
+/**
+ * Checks one environment's configuration. Pure: `file` is only used to name the
+ * environment and in messages. Returns the config with defaults applied, or every
+ * problem found.
+ */
+export function parseEnvironmentConfig(
+  file: string,
+  source: string,
+): { config: EnvironmentConfig } | { problems: string[] } {
+  const name = environmentName(file);
+  const problems: Problem[] = [];
+  if (!envName.test(name)) {
+    problems.push({
+      path: '',
+      message: `the file name gives the environment name ${JSON.stringify(name)}; expected 1-20 lowercase letters, digits or "-", starting with a letter (e.g. config/staging.json)`,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(source);
+  } catch (e) {
+    return {
+      problems: render(file, [{ path: '', message: `is not valid JSON: ${(e as Error).message}` }]),
+    };
+  }
+  const checked = environmentSchema(json, '');
+  if ('problems' in checked) problems.push(...checked.problems);
+  if (problems.length || 'problems' in checked) return { problems: render(file, problems) };
+
+  const c = checked.value;
+  const endpoints = new Map<string, number>();
+  c.targets.forEach((t, i) => {
+    const key = t.endpoint.toLowerCase();
+    const first = endpoints.get(key);
+    if (first === undefined) endpoints.set(key, i);
+    else
+      problems.push({
+        path: `targets[${i}].endpoint`,
+        message: `${JSON.stringify(t.endpoint)} already serves targets[${first}].model; one endpoint serves one model, so rollouts of different models cannot shift each other's traffic`,
+      });
+  });
+  const reviewers = c.github.requiredReviewers;
+  if (reviewers.users.length + reviewers.teams.length > 6) {
+    problems.push({
+      path: 'github.requiredReviewers',
+      message: `names ${reviewers.users.length + reviewers.teams.length} reviewers; GitHub accepts at most 6 users and teams together`,
+    });
+  }
+  if (problems.length) return { problems: render(file, problems) };
+
+  return {
+    config: {
+      name,
+      file,
+      azure: c.azure,
+      github: {
+        owner: c.github.owner,
+        repository: c.github.repository,
+        branch: c.github.branch,
+        environment: c.github.environment ?? name,
+        reviewerUsers: reviewers.users,
+        reviewerTeams: reviewers.teams,
+      },
+      auth: c.auth,
+      role: c.role,
+      targets: c.targets,
+      namePrefix: c.namePrefix,
+      tags: c.tags,
+      trigger: c.trigger,
+    },
+  };
+}
+
+/**
+ * Reads and checks every environment file, then the rules between them: no two
+ * environments share a stack name or a GitHub environment. Throws one ConfigError
+ * with every problem in every file.
+ */
+export function loadConfigs(
+  files: readonly string[],
+  read: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+): EnvironmentConfig[] {
+  const problems: string[] = [];
+  const configs: EnvironmentConfig[] = [];
+  for (const file of files) {
+    let source: string;
+    try {
+      source = read(file);
+    } catch (e) {
+      problems.push(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`);
+      continue;
+    }
+    const r = parseEnvironmentConfig(file, source);
+    if ('problems' in r) problems.push(...r.problems);
+    else configs.push(r.config);
+  }
+  const stacks = new Map<string, string>();
+  const githubEnvironments = new Map<string, string>();
+  for (const c of configs) {
+    const stack = stackName(c.name);
+    const other = stacks.get(stack);
+    if (other) {
+      problems.push(
+        `${c.file}: gives the stack name ${JSON.stringify(stack)}, which ${other} already gives; environment names (file base names) must differ`,
+      );
+    }
+    stacks.set(stack, c.file);
+    const g = c.github;
+    // GitHub compares repository and environment names case-insensitively.
+    const key = `${g.owner}/${g.repository}:${g.environment}`.toLowerCase();
+    const clash = githubEnvironments.get(key);
+    if (clash) {
+      problems.push(
+        `${c.file}: github.environment: ${JSON.stringify(g.environment)} in ${g.owner}/${g.repository} is already used by ${clash}; each environment needs its own GitHub environment (its deploy identity trusts only that one)`,
+      );
+    }
+    githubEnvironments.set(key, c.file);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return configs;
+}
