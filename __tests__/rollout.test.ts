@@ -1,0 +1,902 @@
+/**
+ * workflows/rollout.sh, run by bash against a fake `az` first on PATH
+ * (__tests__/support/fake-az/az). The fake keeps endpoints, deployments and traffic as files
+ * and records every call, so each test asserts on the resulting Azure state AND on the calls.
+ *
+ * `run()` runs the steps the way the workflow does: `validate`, then `deploy` if validate
+ * wrote proceed=true. The rollout scenarios run the `deploy` step alone (`deployOnly`): it
+ * checks the request again by itself, and skipping validate saves a bash and a jq process per
+ * scenario. Scenarios are independent (own temp folder each) and run concurrently; their cost
+ * is process start-up (jq 1.6 alone takes ~30 ms), so the file keeps their number down.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import type { PublishedTarget } from '../lib/workflow-contract';
+
+const SCRIPT = path.resolve(__dirname, '../workflows/rollout.sh');
+const FAKE_AZ_BIN = path.resolve(__dirname, 'support/fake-az');
+const ML_EXTENSION_VERSION = '2.44.1';
+
+const RESOURCE_GROUP = 'rg-ml';
+const WORKSPACE = 'mlw-demo';
+const ENDPOINT = 'iris-ep';
+
+/** What the fake `az` knows: registered models, endpoints with traffic and deployments. */
+interface AzureState {
+  models: Record<string, string[]>;
+  endpoints: Record<
+    string,
+    { traffic: Record<string, number>; deployments: Record<string, /* model */ string> }
+  >;
+}
+
+/** The environment variables the workflow sets on the rollout steps. */
+interface Request {
+  MODEL_NAME: string;
+  MODEL_VERSION: string;
+  DEPLOY_ENVIRONMENT: string;
+  EVENT_ID: string;
+  EVENT_TIME: string;
+  EVENT_WORKSPACE: string;
+  AZURE_AUTH_MODE: string;
+  AML_RESOURCE_GROUP: string;
+  AML_WORKSPACE: string;
+  AML_DEPLOYMENT_TARGETS: string;
+}
+
+interface Scenario {
+  request?: Partial<Request>;
+  /** Overrides of the iris target (merged over the default), or a whole document. */
+  target?: Partial<PublishedTarget>;
+  /** Models registered (default: iris 1-6) and endpoints (default: none). */
+  state?: Partial<AzureState>;
+  /** Deployments seeded in provisioning state Failed (default: all Succeeded). */
+  failedDeployments?: string[];
+  /** FAKE_AZ_FAIL: e.g. "ml online-endpoint update@2". */
+  fail?: string;
+  /** Run only this step of rollout.sh instead of validate-then-deploy. */
+  phase?: 'deploy' | 'not-started';
+}
+
+interface StepResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface Run {
+  validate?: StepResult;
+  deploy?: StepResult;
+  notStarted?: StepResult;
+  outputs: Record<string, string[]>;
+  summary: string;
+  /** argv of every az call, in order. */
+  calls: string[][];
+  state: AzureState;
+}
+
+/** A model reference the way Azure reports it back: an ARM-style id. */
+function armModel(name: string, version: string): string {
+  return (
+    'azureml:/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/' +
+    `${RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/${WORKSPACE}` +
+    `/models/${name}/versions/${version}`
+  );
+}
+
+const DEFAULT_TARGET: PublishedTarget = {
+  endpoint: ENDPOINT,
+  endpointSpec: 'aml/endpoint.yml',
+  deploymentSpec: 'aml/deployment.yml',
+  smokeTestRequest: 'aml/sample-request.json',
+  canaryPercent: 0,
+  keepDeployments: 1,
+};
+
+function defaultRequest(target: PublishedTarget): Request {
+  return {
+    MODEL_NAME: 'iris',
+    MODEL_VERSION: '2',
+    DEPLOY_ENVIRONMENT: 'staging',
+    EVENT_ID: '831e1650-001e-001b-66ab-eeb76e069631',
+    EVENT_TIME: '2025-06-01T10:00:00.1234567Z',
+    EVENT_WORKSPACE: WORKSPACE,
+    AZURE_AUTH_MODE: 'oidc',
+    AML_RESOURCE_GROUP: RESOURCE_GROUP,
+    AML_WORKSPACE: WORKSPACE,
+    AML_DEPLOYMENT_TARGETS: JSON.stringify({ iris: target }),
+  };
+}
+
+/** iris version 1 serves all traffic from deployment model-v1. */
+const V1_SERVING: AzureState['endpoints'] = {
+  [ENDPOINT]: { traffic: { 'model-v1': 100 }, deployments: { 'model-v1': armModel('iris', '1') } },
+};
+
+function writeState(root: string, state: AzureState, failed: string[] = []): void {
+  fs.mkdirSync(path.join(root, 'counters'), { recursive: true });
+  for (const [model, versions] of Object.entries(state.models)) {
+    fs.mkdirSync(path.join(root, 'models', model), { recursive: true });
+    for (const v of versions) fs.writeFileSync(path.join(root, 'models', model, v), '');
+  }
+  for (const [name, endpoint] of Object.entries(state.endpoints)) {
+    const dir = path.join(root, 'endpoints', name);
+    fs.mkdirSync(path.join(dir, 'deployments'), { recursive: true });
+    const lines = Object.entries(endpoint.traffic).map(([d, share]) => `${d}=${share}\n`);
+    fs.writeFileSync(path.join(dir, 'traffic'), lines.join(''));
+    for (const [deployment, model] of Object.entries(endpoint.deployments)) {
+      const provisioning = failed.includes(deployment) ? 'Failed' : 'Succeeded';
+      fs.writeFileSync(path.join(dir, 'deployments', deployment), `${model}\n${provisioning}\n`);
+    }
+  }
+}
+
+function readState(root: string, models: AzureState['models']): AzureState {
+  const endpoints: AzureState['endpoints'] = {};
+  const endpointsDir = path.join(root, 'endpoints');
+  const names = fs.existsSync(endpointsDir) ? fs.readdirSync(endpointsDir).sort() : [];
+  for (const name of names) {
+    const dir = path.join(endpointsDir, name);
+    const traffic: Record<string, number> = {};
+    for (const line of fs.readFileSync(path.join(dir, 'traffic'), 'utf8').split('\n')) {
+      const [deployment, share] = line.split('=');
+      if (deployment) traffic[deployment] = Number(share);
+    }
+    const deployments: Record<string, string> = {};
+    for (const d of fs.readdirSync(path.join(dir, 'deployments')).sort()) {
+      deployments[d] = fs.readFileSync(path.join(dir, 'deployments', d), 'utf8').split('\n')[0];
+    }
+    endpoints[name] = { traffic, deployments };
+  }
+  return { models, endpoints };
+}
+
+function bash(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+  return new Promise((resolve) => {
+    execFile('bash', [SCRIPT, ...args], { cwd, env }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs the workflow's steps for one scenario in a fresh temp folder. */
+async function run(scenario: Scenario = {}): Promise<Run> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollout-test-'));
+  const repo = path.join(dir, 'repo');
+  const azDir = path.join(dir, 'az');
+  // The target repository's files that AML_DEPLOYMENT_TARGETS points at.
+  fs.mkdirSync(path.join(repo, 'aml'), { recursive: true });
+  fs.writeFileSync(path.join(repo, 'aml/endpoint.yml'), 'name: iris-ep\nauth_mode: key\n');
+  fs.writeFileSync(path.join(repo, 'aml/deployment.yml'), 'instance_type: Standard_DS3_v2\n');
+  fs.writeFileSync(path.join(repo, 'aml/sample-request.json'), '{"data": [[1, 2, 3, 4]]}\n');
+
+  const models = scenario.state?.models ?? { iris: ['1', '2', '3', '4', '5', '6'] };
+  writeState(
+    azDir,
+    { models, endpoints: scenario.state?.endpoints ?? {} },
+    scenario.failedDeployments,
+  );
+
+  const target = { ...DEFAULT_TARGET, ...scenario.target };
+  const request = { ...defaultRequest(target), ...scenario.request };
+  const outputFile = path.join(dir, 'github-output');
+  const summaryFile = path.join(dir, 'step-summary');
+  const env: NodeJS.ProcessEnv = {
+    // The fake az first; then only system folders (for bash, jq and coreutils): a long PATH
+    // makes every `#!/usr/bin/env bash` slower.
+    PATH: [FAKE_AZ_BIN, '/usr/local/bin', '/usr/bin', '/bin'].join(path.delimiter),
+    HOME: dir,
+    TMPDIR: dir,
+    // As on a runner (which empties it after each job).
+    RUNNER_TEMP: dir,
+    FAKE_AZ_DIR: azDir,
+    FAKE_AZ_FAIL: scenario.fail ?? '',
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    ...request,
+  };
+
+  const result: Partial<Run> = {};
+  if (scenario.phase === 'deploy') {
+    result.deploy = await bash(['deploy'], repo, env);
+  } else if (scenario.phase === 'not-started') {
+    result.notStarted = await bash(['not-started'], repo, env);
+  } else {
+    result.validate = await bash(['validate'], repo, env);
+    const outputs = parseOutputs(outputFile);
+    if (outputs.proceed?.at(-1) === 'true') {
+      // The sign-in steps run here in the workflow.
+      const startedAt = outputs.started_at?.at(-1) ?? '';
+      result.deploy = await bash(['deploy'], repo, { ...env, ROLLOUT_STARTED_AT: startedAt });
+    }
+  }
+
+  const callsFile = path.join(azDir, 'calls.jsonl');
+  const calls = fs.existsSync(callsFile)
+    ? fs
+        .readFileSync(callsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as string[])
+    : [];
+  const finished: Run = {
+    ...result,
+    outputs: parseOutputs(outputFile),
+    summary: fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : '',
+    calls,
+    state: readState(azDir, models),
+  };
+  fs.rmSync(dir, { recursive: true, force: true });
+  return finished;
+}
+
+/** Runs only the workflow's `deploy` step (which validates the request again by itself). */
+function deployOnly(scenario: Scenario = {}): Promise<Run> {
+  return run({ ...scenario, phase: 'deploy' });
+}
+
+function parseOutputs(file: string): Record<string, string[]> {
+  const outputs: Record<string, string[]> = {};
+  if (!fs.existsSync(file)) return outputs;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const [key, ...value] = line.split('=');
+    (outputs[key] ??= []).push(value.join('='));
+  }
+  return outputs;
+}
+
+/** "ml online-endpoint update" for ["ml", "online-endpoint", "update", "--name", ...]. */
+function command(call: string[]): string {
+  const end = call.findIndex((arg) => arg.startsWith('-'));
+  return call.slice(0, end === -1 ? undefined : end).join(' ');
+}
+
+function option(call: string[], name: string): string | undefined {
+  const i = call.indexOf(name);
+  return i === -1 ? undefined : call[i + 1];
+}
+
+function callsOf(r: Run, cmd: string): string[][] {
+  return r.calls.filter((call) => command(call) === cmd);
+}
+
+/** Calls that change Azure: creates, updates and deletes. */
+function changes(r: Run): string[] {
+  return r.calls.map(command).filter((c) => /\b(create|update|delete)$/.test(c));
+}
+
+function trafficUpdates(r: Run): string[] {
+  return callsOf(r, 'ml online-endpoint update').map((call) => option(call, '--traffic') ?? '');
+}
+
+function deletedDeployments(r: Run): string[] {
+  return callsOf(r, 'ml online-deployment delete').map((call) => option(call, '--name') ?? '');
+}
+
+function decodeEntities(s: string): string {
+  return s
+    .replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** A row of the job summary table, as the reader sees it ('' for "–"). */
+function summaryRow(r: Run, label: string): string {
+  const row = new RegExp(`^\\| ${label} \\| (.*) \\|$`, 'm').exec(r.summary);
+  if (!row) throw new Error(`no "${label}" row in the job summary:\n${r.summary}`);
+  const value = row[1].replace(/^<code>(.*)<\/code>$/, '$1');
+  return value === '–' ? '' : decodeEntities(value);
+}
+
+/** The text of the summary, entities decoded. */
+function summaryText(r: Run): string {
+  return decodeEntities(r.summary);
+}
+
+describe('first rollout of a model', () => {
+  test.concurrent(
+    'creates the endpoint, then a deployment named after the version with 100 %',
+    async () => {
+      // canaryPercent is set, but with nothing else serving there is nothing to compare with.
+      const r = await run({ request: { MODEL_VERSION: '1' }, target: { canaryPercent: 10 } });
+
+      expect(r.validate?.code).toBe(0);
+      expect(r.deploy?.code).toBe(0);
+      expect(r.state.endpoints).toEqual({
+        [ENDPOINT]: {
+          traffic: { 'model-v1': 100 },
+          deployments: { 'model-v1': armModel('iris', '1') },
+        },
+      });
+      expect(r.calls.map(command)).toEqual([
+        'extension add',
+        'ml model show',
+        'ml online-endpoint show',
+        'ml online-endpoint create',
+        'ml online-deployment list',
+        'ml online-deployment create',
+        'ml online-endpoint invoke',
+        'ml online-endpoint update',
+      ]);
+      const [extension] = callsOf(r, 'extension add');
+      expect(option(extension, '--name')).toBe('ml');
+      expect(option(extension, '--version')).toBe(ML_EXTENSION_VERSION);
+      const [create] = callsOf(r, 'ml online-deployment create');
+      expect(option(create, '--name')).toBe('model-v1');
+      expect(option(create, '--file')).toBe('aml/deployment.yml');
+      expect(option(create, '--set')).toBe('model=azureml:iris:1');
+      expect(option(callsOf(r, 'ml online-endpoint create')[0], '--file')).toBe('aml/endpoint.yml');
+      expect(option(callsOf(r, 'ml online-endpoint invoke')[0], '--request-file')).toBe(
+        'aml/sample-request.json',
+      );
+      expect(trafficUpdates(r)).toEqual(['model-v1=100']);
+      // Every `az ml` call names the environment's workspace.
+      for (const call of r.calls.filter((c) => c[0] === 'ml')) {
+        expect(option(call, '--resource-group')).toBe(RESOURCE_GROUP);
+        expect(option(call, '--workspace-name')).toBe(WORKSPACE);
+      }
+
+      expect(summaryRow(r, 'Outcome')).toBe('succeeded');
+      expect(summaryRow(r, 'Model')).toBe('iris');
+      expect(summaryRow(r, 'Version')).toBe('1');
+      expect(summaryRow(r, 'Endpoint')).toBe(ENDPOINT);
+      expect(summaryRow(r, 'Deployment')).toBe('model-v1');
+      expect(summaryRow(r, 'Traffic before')).toBe('');
+      expect(summaryRow(r, 'Traffic after')).toBe('model-v1=100');
+      expect(summaryRow(r, 'Deployments after')).toBe('model-v1 (iris:1)');
+      expect(summaryRow(r, 'Duration')).toMatch(/^\d+ s$/);
+      expect(summaryRow(r, 'Event')).toBe(
+        '831e1650-001e-001b-66ab-eeb76e069631 at 2025-06-01T10:00:00.1234567Z',
+      );
+      expect(summaryText(r)).toContain('Endpoint iris-ep was created from aml/endpoint.yml.');
+    },
+  );
+
+  test.concurrent('skips the smoke test when the target has no sample request', async () => {
+    const r = await deployOnly({
+      request: { MODEL_VERSION: '1' },
+      target: { smokeTestRequest: '' },
+    });
+
+    expect(r.deploy?.code).toBe(0);
+    expect(callsOf(r, 'ml online-endpoint invoke')).toEqual([]);
+    expect(r.state.endpoints[ENDPOINT].traffic).toEqual({ 'model-v1': 100 });
+  });
+});
+
+describe('a repeated event (Event Grid delivers at least once)', () => {
+  test.concurrent.each([
+    ['an ARM-style id', armModel('iris', '1')],
+    ['azureml:NAME:VERSION', 'azureml:iris:1'],
+  ])(
+    'changes nothing when the version already serves 100 %% (model read back as %s)',
+    async (_form, model) => {
+      const endpoints = {
+        [ENDPOINT]: { traffic: { 'model-v1': 100 }, deployments: { 'model-v1': model } },
+      };
+      const r = await deployOnly({ request: { MODEL_VERSION: '1' }, state: { endpoints } });
+
+      expect(r.deploy?.code).toBe(0);
+      expect(changes(r)).toEqual([]);
+      expect(r.calls.map(command)).toEqual([
+        'extension add',
+        'ml model show',
+        'ml online-endpoint show',
+        'ml online-deployment list',
+      ]);
+      expect(r.state.endpoints).toEqual(endpoints);
+      expect(summaryRow(r, 'Outcome')).toBe('unchanged');
+      expect(summaryRow(r, 'Traffic after')).toBe('model-v1=100');
+      expect(summaryText(r)).toContain('already serves iris version 1 with 100 % of traffic');
+    },
+  );
+});
+
+describe('a new version (blue/green)', () => {
+  test.concurrent('keeps the old deployment and gives the new one 100 %', async () => {
+    const r = await run({ state: { endpoints: V1_SERVING } });
+
+    expect(r.deploy?.code).toBe(0);
+    expect(r.state.endpoints[ENDPOINT]).toEqual({
+      traffic: { 'model-v1': 0, 'model-v2': 100 },
+      deployments: { 'model-v1': armModel('iris', '1'), 'model-v2': armModel('iris', '2') },
+    });
+    expect(r.calls.map(command).slice(-3)).toEqual([
+      'ml online-deployment create',
+      'ml online-endpoint invoke',
+      'ml online-endpoint update',
+    ]);
+    expect(trafficUpdates(r)).toEqual(['model-v1=0 model-v2=100']);
+    expect(deletedDeployments(r)).toEqual([]);
+    expect(option(callsOf(r, 'ml online-endpoint invoke')[0], '--deployment-name')).toBe(
+      'model-v2',
+    );
+    expect(summaryRow(r, 'Traffic before')).toBe('model-v1=100');
+    expect(summaryRow(r, 'Traffic after')).toBe('model-v1=0 model-v2=100');
+    expect(summaryRow(r, 'Deployments before')).toBe('model-v1 (iris:1)');
+    expect(summaryRow(r, 'Deployments after')).toBe('model-v1 (iris:1), model-v2 (iris:2)');
+  });
+
+  test.concurrent('shifts the canary share first, then 100 %', async () => {
+    const r = await deployOnly({ state: { endpoints: V1_SERVING }, target: { canaryPercent: 20 } });
+
+    expect(r.deploy?.code).toBe(0);
+    expect(trafficUpdates(r)).toEqual(['model-v1=80 model-v2=20', 'model-v1=0 model-v2=100']);
+    expect(r.state.endpoints[ENDPOINT].traffic).toEqual({ 'model-v1': 0, 'model-v2': 100 });
+    expect(summaryRow(r, 'Outcome')).toBe('succeeded');
+  });
+});
+
+describe('a failed rollout is rolled back', () => {
+  test.concurrent.each([
+    {
+      step: 'deployment create',
+      fail: 'ml online-deployment create',
+      canaryPercent: 0,
+      updates: [],
+    },
+    { step: 'smoke test', fail: 'ml online-endpoint invoke', canaryPercent: 0, updates: [] },
+    {
+      step: 'traffic shift',
+      fail: 'ml online-endpoint update@1',
+      canaryPercent: 0,
+      updates: ['model-v1=0 model-v2=100', 'model-v1=100 model-v2=0'],
+    },
+    {
+      step: 'canary traffic shift',
+      fail: 'ml online-endpoint update@1',
+      canaryPercent: 20,
+      updates: ['model-v1=80 model-v2=20', 'model-v1=100 model-v2=0'],
+    },
+    {
+      step: 'traffic shift after the canary',
+      fail: 'ml online-endpoint update@2',
+      canaryPercent: 20,
+      updates: ['model-v1=80 model-v2=20', 'model-v1=0 model-v2=100', 'model-v1=100 model-v2=0'],
+    },
+  ])('failure at $step: traffic as before, new deployment deleted, job fails', async (c) => {
+    const r = await deployOnly({
+      state: { endpoints: V1_SERVING },
+      target: { canaryPercent: c.canaryPercent },
+      fail: c.fail,
+    });
+
+    expect(r.deploy?.code).toBe(1);
+    // Exactly the state before the run: the new deployment is gone, traffic is as it was.
+    expect(r.state.endpoints).toEqual(V1_SERVING);
+    expect(trafficUpdates(r)).toEqual(c.updates);
+    // The deployment that served was never deleted; the failed one was.
+    expect(deletedDeployments(r)).toEqual(['model-v2']);
+    expect(summaryRow(r, 'Outcome')).toBe('failed');
+    expect(summaryRow(r, 'Traffic before')).toBe('model-v1=100');
+    expect(summaryRow(r, 'Traffic after')).toBe('model-v1=100');
+    expect(summaryRow(r, 'Deployments after')).toBe('model-v1 (iris:1)');
+    expect(summaryText(r)).toContain('Rolled back: the failed deployment model-v2 was deleted.');
+    expect(r.deploy?.stdout).toContain('::error title=AML rollout::');
+  });
+
+  test.concurrent('a deployment whose create fails on a new endpoint is deleted too', async () => {
+    const r = await deployOnly({
+      request: { MODEL_VERSION: '1' },
+      fail: 'ml online-deployment create',
+    });
+
+    expect(r.deploy?.code).toBe(1);
+    expect(r.state.endpoints).toEqual({ [ENDPOINT]: { traffic: {}, deployments: {} } });
+    expect(trafficUpdates(r)).toEqual([]);
+    expect(deletedDeployments(r)).toEqual(['model-v1']);
+    expect(summaryText(r)).toContain(
+      'Creating deployment model-v1 on endpoint iris-ep from aml/deployment.yml failed.',
+    );
+  });
+
+  test.concurrent(
+    'if restoring traffic fails too, the new deployment is kept and the summary says how to fix it',
+    async () => {
+      const r = await deployOnly({
+        state: { endpoints: V1_SERVING },
+        fail: 'ml online-endpoint update@1,ml online-endpoint update@2',
+      });
+
+      expect(r.deploy?.code).toBe(1);
+      expect(trafficUpdates(r)).toEqual(['model-v1=0 model-v2=100', 'model-v1=100 model-v2=0']);
+      // It might still receive traffic, so it is not deleted; nothing else is either.
+      expect(deletedDeployments(r)).toEqual([]);
+      expect(Object.keys(r.state.endpoints[ENDPOINT].deployments)).toEqual([
+        'model-v1',
+        'model-v2',
+      ]);
+      expect(summaryRow(r, 'Outcome')).toBe('failed');
+      expect(summaryRow(r, 'Traffic after')).toBe('unknown: restoring it failed');
+      expect(summaryText(r)).toContain(
+        'ROLLBACK INCOMPLETE: restoring traffic failed. Restore it by hand: az ml online-endpoint update --name iris-ep --traffic "model-v1=100 model-v2=0"',
+      );
+    },
+  );
+
+  test.concurrent(
+    'a model version that is not registered fails before anything changes',
+    async () => {
+      const r = await deployOnly({ state: { models: { iris: ['1'] }, endpoints: V1_SERVING } });
+
+      expect(r.deploy?.code).toBe(1);
+      expect(changes(r)).toEqual([]);
+      expect(r.state.endpoints).toEqual(V1_SERVING);
+      expect(summaryText(r)).toContain(
+        'Model iris version 2 could not be read from workspace mlw-demo',
+      );
+    },
+  );
+});
+
+describe('cleanup of earlier deployments', () => {
+  // model-v3 serves; model-v1 and model-v2 are kept from earlier rollouts; "blue" runs
+  // another model and is not this workflow's to delete.
+  const endpoints: AzureState['endpoints'] = {
+    [ENDPOINT]: {
+      traffic: { 'model-v3': 100, 'model-v2': 0, blue: 0 },
+      deployments: {
+        blue: 'azureml:legacy-model:7',
+        'model-v1': 'azureml:iris:1',
+        'model-v2': armModel('iris', '2'),
+        'model-v3': armModel('iris', '3'),
+      },
+    },
+  };
+
+  test.concurrent.each([
+    { keep: 1, deleted: ['model-v2', 'model-v1'], left: ['blue', 'model-v3', 'model-v4'] },
+    { keep: 2, deleted: ['model-v1'], left: ['blue', 'model-v2', 'model-v3', 'model-v4'] },
+    { keep: 5, deleted: [], left: ['blue', 'model-v1', 'model-v2', 'model-v3', 'model-v4'] },
+  ])('keepDeployments=$keep keeps the previous one and deletes $deleted', async (c) => {
+    const r = await deployOnly({
+      request: { MODEL_VERSION: '4' },
+      target: { keepDeployments: c.keep },
+      state: { endpoints },
+    });
+
+    expect(r.deploy?.code).toBe(0);
+    expect(deletedDeployments(r)).toEqual(c.deleted);
+    expect(Object.keys(r.state.endpoints[ENDPOINT].deployments)).toEqual(c.left);
+    expect(r.state.endpoints[ENDPOINT].traffic['model-v4']).toBe(100);
+    // Deletion comes only after the new deployment serves everything.
+    const order = r.calls.map(command);
+    if (c.deleted.length > 0) {
+      expect(order.indexOf('ml online-deployment delete')).toBeGreaterThan(
+        order.lastIndexOf('ml online-endpoint update'),
+      );
+    }
+    expect(summaryRow(r, 'Deployments after')).toBe(
+      c.left
+        .map((d) => (d === 'blue' ? 'blue (legacy-model:7)' : `${d} (iris:${d.slice(-1)})`))
+        .join(', '),
+    );
+  });
+
+  test.concurrent(
+    'the deployment that served before is kept even when a newer one exists',
+    async () => {
+      // After a rollback, model-v3 serves and model-v5 is kept; now version 6 arrives.
+      const state = {
+        endpoints: {
+          [ENDPOINT]: {
+            traffic: { 'model-v3': 100, 'model-v5': 0 },
+            deployments: { 'model-v3': armModel('iris', '3'), 'model-v5': armModel('iris', '5') },
+          },
+        },
+      };
+      const r = await deployOnly({ request: { MODEL_VERSION: '6' }, state });
+
+      expect(r.deploy?.code).toBe(0);
+      expect(deletedDeployments(r)).toEqual(['model-v5']);
+      expect(r.state.endpoints[ENDPOINT].traffic).toEqual({ 'model-v3': 0, 'model-v6': 100 });
+    },
+  );
+
+  test.concurrent('a failed delete leaves the rollout successful, with a warning', async () => {
+    const state = {
+      endpoints: {
+        [ENDPOINT]: {
+          traffic: { 'model-v2': 100, 'model-v1': 0 },
+          deployments: { 'model-v1': armModel('iris', '1'), 'model-v2': armModel('iris', '2') },
+        },
+      },
+    };
+    const r = await deployOnly({
+      request: { MODEL_VERSION: '3' },
+      state,
+      fail: 'ml online-deployment delete',
+    });
+
+    expect(r.deploy?.code).toBe(0);
+    expect(r.state.endpoints[ENDPOINT].traffic).toEqual({
+      'model-v1': 0,
+      'model-v2': 0,
+      'model-v3': 100,
+    });
+    expect(Object.keys(r.state.endpoints[ENDPOINT].deployments)).toEqual([
+      'model-v1',
+      'model-v2',
+      'model-v3',
+    ]);
+    expect(summaryRow(r, 'Outcome')).toBe('succeeded');
+    expect(summaryText(r)).toContain('Cleanup incomplete: deleting model-v1 failed');
+    expect(summaryText(r)).not.toContain('Deleted earlier deployments');
+    expect(r.deploy?.stdout).toContain('::warning title=AML rollout::Cleanup incomplete');
+  });
+});
+
+describe('a redeploy of a version that still has a deployment (rollback to a kept one)', () => {
+  const endpoints: AzureState['endpoints'] = {
+    [ENDPOINT]: {
+      traffic: { 'model-v1': 0, 'model-v2': 100 },
+      deployments: { 'model-v1': armModel('iris', '1'), 'model-v2': armModel('iris', '2') },
+    },
+  };
+
+  test.concurrent('reuses the kept deployment: smoke test, then traffic back to it', async () => {
+    const r = await deployOnly({ request: { MODEL_VERSION: '1' }, state: { endpoints } });
+
+    expect(r.deploy?.code).toBe(0);
+    expect(callsOf(r, 'ml online-deployment create')).toEqual([]);
+    expect(option(callsOf(r, 'ml online-endpoint invoke')[0], '--deployment-name')).toBe(
+      'model-v1',
+    );
+    expect(trafficUpdates(r)).toEqual(['model-v1=100 model-v2=0']);
+    // model-v2 served before, so it is the one kept for rolling forward again.
+    expect(deletedDeployments(r)).toEqual([]);
+    expect(r.state.endpoints[ENDPOINT]).toEqual({
+      traffic: { 'model-v1': 100, 'model-v2': 0 },
+      deployments: endpoints[ENDPOINT].deployments,
+    });
+    expect(summaryRow(r, 'Deployment')).toBe('model-v1');
+    expect(summaryText(r)).toContain('Deployment model-v1 already runs iris version 1: reused');
+  });
+
+  test.concurrent(
+    'a failed rollback restores traffic and deletes nothing (the deployment existed before)',
+    async () => {
+      const r = await deployOnly({
+        request: { MODEL_VERSION: '1' },
+        state: { endpoints },
+        fail: 'ml online-endpoint update@1',
+      });
+
+      expect(r.deploy?.code).toBe(1);
+      expect(trafficUpdates(r)).toEqual(['model-v1=100 model-v2=0', 'model-v1=0 model-v2=100']);
+      expect(deletedDeployments(r)).toEqual([]);
+      expect(r.state.endpoints).toEqual(endpoints);
+    },
+  );
+
+  test.concurrent(
+    'a kept deployment that never provisioned is not reused: the run fails, naming it',
+    async () => {
+      const broken = {
+        [ENDPOINT]: {
+          traffic: { 'model-v2': 100 },
+          deployments: { 'model-v1': armModel('iris', '1'), 'model-v2': armModel('iris', '2') },
+        },
+      };
+      const r = await deployOnly({
+        request: { MODEL_VERSION: '1' },
+        state: { endpoints: broken },
+        failedDeployments: ['model-v1'],
+      });
+
+      expect(r.deploy?.code).toBe(1);
+      expect(changes(r)).toEqual([]);
+      expect(r.state.endpoints).toEqual(broken);
+      expect(summaryText(r)).toContain(
+        'has a deployment of iris version 1 that did not provision: model-v1 (Failed). Delete it (az ml online-deployment delete --name model-v1 --endpoint-name iris-ep --yes)',
+      );
+    },
+  );
+
+  test.concurrent(
+    'a deployment with our name that runs another model fails without changes',
+    async () => {
+      const taken = {
+        [ENDPOINT]: {
+          traffic: { 'model-v2': 100 },
+          deployments: { 'model-v2': 'azureml:iris-experimental:9' },
+        },
+      };
+      const r = await deployOnly({ state: { endpoints: taken } });
+
+      expect(r.deploy?.code).toBe(1);
+      expect(changes(r)).toEqual([]);
+      expect(r.state.endpoints).toEqual(taken);
+      expect(summaryText(r)).toContain(
+        'already has a deployment named model-v2 that runs another model: model-v2 (iris-experimental:9)',
+      );
+    },
+  );
+});
+
+describe('a model without a deployment target', () => {
+  test.concurrent('is skipped: successful job, a summary line, no Azure call', async () => {
+    const r = await run({ request: { MODEL_NAME: 'churn-model' } });
+
+    expect(r.validate?.code).toBe(0);
+    expect(r.outputs.proceed).toEqual(['false']);
+    expect(r.deploy).toBeUndefined();
+    expect(r.calls).toEqual([]);
+    expect(summaryRow(r, 'Outcome')).toBe('skipped');
+    expect(summaryRow(r, 'Model')).toBe('churn-model');
+    expect(summaryText(r)).toContain(
+      'No deployment target for model churn-model in environment staging',
+    );
+  });
+});
+
+describe('bad input is refused before any Azure call, and nothing in it runs', () => {
+  // Each value tries to run `touch <marker>` if the script ever evaluated it.
+  const cases: Array<[string, (marker: string) => Partial<Request>, string]> = [
+    [
+      '$( ) in the model name',
+      (m) => ({ MODEL_NAME: `iris$(touch ${m})` }),
+      'model_name "iris$(touch',
+    ],
+    ['backticks in the model name', (m) => ({ MODEL_NAME: `iris\`touch ${m}\`` }), 'model_name'],
+    [
+      'double quotes in the model name',
+      (m) => ({ MODEL_NAME: `iris"; touch ${m}; echo "` }),
+      'model_name "iris\\"; touch',
+    ],
+    [
+      'single quotes in the model name',
+      (m) => ({ MODEL_NAME: `iris'; touch ${m}; '` }),
+      'model_name',
+    ],
+    [
+      'a newline in the model name',
+      (m) => ({ MODEL_NAME: `iris\ntouch ${m}` }),
+      'model_name "iris\\ntouch',
+    ],
+    [
+      'a name starting with "-"',
+      () => ({ MODEL_NAME: '-rf' }),
+      'is not a valid Azure ML model name',
+    ],
+    [
+      'a 256-character name',
+      () => ({ MODEL_NAME: 'm'.repeat(256) }),
+      'is not a valid Azure ML model name',
+    ],
+    [
+      '$( ) in the version',
+      (m) => ({ MODEL_VERSION: `2$(touch ${m})` }),
+      'model_version "2$(touch',
+    ],
+    [
+      'a version with a dot',
+      () => ({ MODEL_VERSION: '1.0' }),
+      'model_version "1.0" is not a model version',
+    ],
+    ['version "latest"', () => ({ MODEL_VERSION: 'latest' }), 'model_version "latest"'],
+    ['version 0', () => ({ MODEL_VERSION: '0' }), 'model_version "0"'],
+    ['a version with a leading zero', () => ({ MODEL_VERSION: '02' }), 'model_version "02"'],
+    ['a negative version', () => ({ MODEL_VERSION: '-1' }), 'model_version "-1"'],
+    ['a missing version', () => ({ MODEL_VERSION: '' }), 'model_version is missing.'],
+    [
+      'an empty payload',
+      () => ({
+        MODEL_NAME: '',
+        MODEL_VERSION: '',
+        DEPLOY_ENVIRONMENT: '',
+        EVENT_ID: '',
+        EVENT_TIME: '',
+        EVENT_WORKSPACE: '',
+      }),
+      'model_name is missing.\n- model_version is missing.\n- environment is missing',
+    ],
+    [
+      'a workflow command smuggled into the environment name',
+      () => ({ DEPLOY_ENVIRONMENT: 'staging\n::set-output name=proceed::true' }),
+      'environment "staging\\n::set-output',
+    ],
+    ['$( ) in the event id', (m) => ({ EVENT_ID: `$(touch ${m})` }), 'event_id "$(touch'],
+    [
+      'a non-ISO event time',
+      () => ({ EVENT_TIME: 'yesterday at noon' }),
+      'event_time "yesterday at noon"',
+    ],
+    [
+      'an event from another workspace',
+      () => ({
+        EVENT_WORKSPACE:
+          '/subscriptions/x/resourceGroups/y/providers/Microsoft.MachineLearningServices/workspaces/mlw-other',
+      }),
+      'The model was registered in workspace mlw-other, but environment staging deploys to workspace mlw-demo.',
+    ],
+    [
+      'an unknown auth mode',
+      () => ({ AZURE_AUTH_MODE: 'password' }),
+      'Variable AZURE_AUTH_MODE is "password"',
+    ],
+  ];
+
+  test.concurrent.each(cases)('%s', async (_label, makeRequest, message) => {
+    const marker = path.join(os.tmpdir(), `rollout-pwned-${process.pid}-${Math.random()}`);
+    const r = await run({ request: makeRequest(marker), state: { endpoints: V1_SERVING } });
+
+    expect(r.validate?.code).toBe(1);
+    expect(r.outputs.proceed).toEqual(['false']);
+    expect(r.deploy).toBeUndefined();
+    expect(r.calls).toEqual([]);
+    expect(fs.existsSync(marker)).toBe(false);
+    // Input never reaches the log raw, so it cannot start a workflow command of its own.
+    expect(r.validate?.stdout).not.toMatch(/^::set-output/m);
+    expect(summaryRow(r, 'Outcome')).toBe('failed');
+    expect(summaryText(r)).toContain('The request was rejected before any Azure call:');
+    expect(summaryText(r)).toContain(message);
+    // The summary table keeps one line per row whatever the input holds.
+    expect(r.summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(14);
+
+    // The deploy step checks again on its own: it makes no call either.
+    const direct = await run({
+      request: makeRequest(marker),
+      state: { endpoints: V1_SERVING },
+      phase: 'deploy',
+    });
+    expect(direct.deploy?.code).toBe(1);
+    expect(direct.calls).toEqual([]);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  test.concurrent.each<[string, Partial<PublishedTarget> | string, string]>([
+    ['targets that are not JSON', 'not json', 'Variable AML_DEPLOYMENT_TARGETS cannot be read'],
+    ['a canary share over 99', { canaryPercent: 150 }, 'canaryPercent "150" is not a whole number'],
+    ['keepDeployments 0', { keepDeployments: 0 }, 'keepDeployments "0" is not a whole number'],
+    [
+      'a spec outside the repository',
+      { deploymentSpec: '../outside.yml' },
+      'deploymentSpec "../outside.yml" is not a relative path',
+    ],
+    [
+      'an absolute spec path',
+      { endpointSpec: '/etc/passwd' },
+      'endpointSpec "/etc/passwd" is not a relative path',
+    ],
+    [
+      'a spec that is not committed',
+      { endpointSpec: 'aml/missing.yml' },
+      'endpointSpec "aml/missing.yml" does not exist',
+    ],
+    [
+      'an invalid endpoint name',
+      { endpoint: 'ep; touch x' },
+      'endpoint "ep; touch x" is not a managed online endpoint name',
+    ],
+  ])('a bad deployment target (%s) fails with no Azure call', async (_label, target, message) => {
+    const r = await run(
+      typeof target === 'string' ? { request: { AML_DEPLOYMENT_TARGETS: target } } : { target },
+    );
+
+    expect(r.validate?.code).toBe(1);
+    expect(r.calls).toEqual([]);
+    expect(summaryRow(r, 'Outcome')).toBe('failed');
+    expect(summaryText(r)).toContain(message);
+  });
+});
+
+describe('a rollout that never started', () => {
+  test.concurrent(
+    'gets a failed summary from the not-started step, without Azure calls',
+    async () => {
+      const r = await run({ phase: 'not-started' });
+
+      expect(r.notStarted?.code).toBe(0);
+      expect(r.calls).toEqual([]);
+      expect(summaryRow(r, 'Outcome')).toBe('failed');
+      expect(summaryRow(r, 'Endpoint')).toBe(ENDPOINT);
+      expect(summaryText(r)).toContain('The rollout did not start');
+    },
+  );
+});
