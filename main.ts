@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { App } from 'cdktf';
-import { ConfigError, loadConfigs } from './lib/config';
+import { BOOTSTRAP_FILE_NAME, ConfigError, loadConfigs } from './lib/config';
 import type { EnvironmentConfig } from './lib/config-types';
 import { stackName } from './lib/naming';
 import { loadCommittedFiles } from './lib/workflow-contract';
@@ -31,7 +31,8 @@ function selectedEnvironments(): { files: string[]; problems: string[] } {
   }
   const available = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length));
+    .map((f) => f.slice(0, -'.json'.length))
+    .filter((n) => n !== BOOTSTRAP_FILE_NAME);
   const names = (process.env.AML_DEPLOY_ENVIRONMENTS ?? 'example').split(',').map((s) => s.trim());
   return {
     files: names.filter((n) => available.includes(n)).map((n) => `${configDir}/${n}.json`),

@@ -94,7 +94,7 @@ describe.each([
   [
     'empty target list',
     (c: any) => (c.targets = []),
-    'config/staging.json: targets: has 0 entries; expected at least 1',
+    'config/staging.json: targets: has 0 entries; expected 1 to 25',
   ],
   [
     'duplicated target model',
@@ -182,6 +182,31 @@ describe.each([
     (c: any) => (c.trigger.alertEmails = ['oncall']),
     'config/staging.json: trigger.alertEmails[0]: "oncall" is not accepted; expected an email address such as "ml-oncall@example.com"',
   ],
+  [
+    'backend configured halfway',
+    (c: any) => (c.backend = { resourceGroup: 'rg-tfstate', storageAccount: 'sttfstate01' }),
+    'config/staging.json: backend.container: is required',
+  ],
+  [
+    'backend account name Azure rejects',
+    (c: any) =>
+      (c.backend = {
+        resourceGroup: 'rg-tfstate',
+        storageAccount: 'st-tfstate',
+        container: 'tfstate',
+      }),
+    'config/staging.json: backend.storageAccount: "st-tfstate" is not accepted; expected a storage account name: 3-24 lowercase letters or digits',
+  ],
+  [
+    'more targets than Event Grid can filter',
+    (c: any) =>
+      (c.targets = Array.from({ length: 26 }, (_, i) => ({
+        ...c.targets[0],
+        model: `m${i}`,
+        endpoint: `ep-m${i}`,
+      }))),
+    'config/staging.json: targets: has 26 entries; expected 1 to 25',
+  ],
 ])('%s', (_name, edit, message) => {
   test('is reported with its exact message', () => {
     expect(problemsOf(variant(edit))).toEqual([message]);
@@ -196,7 +221,7 @@ test('every problem in a file is reported together', () => {
     c.extra = true;
   });
   expect(problemsOf(bad)).toEqual([
-    'config/staging.json: extra: is not a known field; expected one of azure, github, auth, role, targets, namePrefix, tags, trigger',
+    'config/staging.json: extra: is not a known field; expected one of azure, github, auth, role, targets, namePrefix, tags, trigger, backend',
     expect.stringMatching(/^config\/staging\.json: github\.owner: "bad owner" is not accepted/),
     expect.stringMatching(/^config\/staging\.json: auth\.mode: "sso" is not accepted/),
     expect.stringMatching(/^config\/staging\.json: targets\[0\]\.endpoint: "x" is not accepted/),
@@ -208,6 +233,31 @@ test('a file that is not JSON names the file and the parser error', () => {
   expect(r).toEqual({
     problems: [expect.stringMatching(/^config\/staging\.json: is not valid JSON: /)],
   });
+});
+
+test('a remote backend takes the environment subscription unless it names its own', () => {
+  const withBackend = variant(
+    (c) =>
+      (c.backend = {
+        resourceGroup: 'rg-tfstate',
+        storageAccount: 'sttfstate01',
+        container: 'tfstate',
+      }),
+  );
+  const r = parseEnvironmentConfig('config/staging.json', JSON.stringify(withBackend));
+  if ('problems' in r) throw new Error(r.problems.join('\n'));
+  expect(r.config.backend).toEqual({
+    resourceGroup: 'rg-tfstate',
+    storageAccount: 'sttfstate01',
+    container: 'tfstate',
+    subscriptionId: example.azure.subscriptionId,
+  });
+});
+
+test('"bootstrap" is reserved for the bootstrap stack', () => {
+  expect(problemsOf(example, 'config/bootstrap.json')).toEqual([
+    'config/bootstrap.json: "bootstrap" is the bootstrap stack\'s configuration, not an environment; name environments otherwise (e.g. config/staging.json)',
+  ]);
 });
 
 test('a file name that is not a usable environment name', () => {

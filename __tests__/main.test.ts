@@ -51,7 +51,7 @@ test('bad configuration: every problem on stderr, no stack trace, exit 1, nothin
       'Invalid configuration:',
       `  AML_DEPLOY_ENVIRONMENTS: "nope" has no ${dir}/nope.json; expected a comma-separated list of staging`,
       `  ${dir}/staging.json: github.owner: "a b" is not accepted; expected a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen`,
-      `  ${dir}/staging.json: targets: has 0 entries; expected at least 1`,
+      `  ${dir}/staging.json: targets: has 0 entries; expected 1 to 25`,
       '',
     ].join('\n'),
   );

@@ -66,6 +66,18 @@ export interface TriggerConfig {
   readonly githubTokenSource: 'variable' | 'out-of-band';
 }
 
+/**
+ * Remote state in Azure Storage (the `azurerm` backend), created by the bootstrap stack.
+ * One blob per stack (`<stack name>.tfstate`), Entra ID authentication, locking by blob lease.
+ */
+export interface BackendConfig {
+  readonly resourceGroup: string;
+  readonly storageAccount: string;
+  readonly container: string;
+  /** Subscription of the state account. */
+  readonly subscriptionId: string;
+}
+
 export interface EnvironmentConfig {
   /** Environment name: the config file's base name (`config/staging.json` → `staging`). */
   readonly name: string;
@@ -82,4 +94,6 @@ export interface EnvironmentConfig {
   /** Tags on every taggable Azure resource the stack creates. */
   readonly tags: Readonly<Record<string, string>>;
   readonly trigger: TriggerConfig;
+  /** Remote state; absent: local state (`terraform.<stack>.tfstate` in the project). */
+  readonly backend?: BackendConfig;
 }

@@ -108,6 +108,21 @@ const target = object({
   keepDeployments: optional(integer(1, 10), 1),
 });
 
+const storageAccountName = text(
+  /^[a-z0-9]{3,24}$/,
+  'a storage account name: 3-24 lowercase letters or digits',
+);
+
+const backend = object({
+  resourceGroup,
+  storageAccount: storageAccountName,
+  container: text(
+    /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+    'a blob container name: 3-63 lowercase letters, digits or single hyphens, not starting or ending with a hyphen',
+  ),
+  subscriptionId: optional(guid),
+});
+
 const environmentSchema = object({
   azure: object({
     subscriptionId: guid,
@@ -141,8 +156,10 @@ const environmentSchema = object({
     text(/^\S(?:.{0,510}\S)?$/u, 'an Azure role name such as "Contributor"'),
     'Contributor',
   ),
+  // Event Grid's advanced filter takes at most 25 subject prefixes.
   targets: list(target, {
     min: 1,
+    max: 25,
     unique: (t) => t.model,
     uniqueName: 'model',
   }),
@@ -162,6 +179,7 @@ const environmentSchema = object({
     }),
     {},
   ),
+  backend: optional(backend),
 });
 
 /** The environment name a config file stands for: its base name. */
@@ -170,6 +188,9 @@ export function environmentName(file: string): string {
 }
 
 const envName = /^[a-z][a-z0-9-]{0,19}$/;
+
+/** `config/bootstrap.json` configures the bootstrap stack, not an environment. */
+export const BOOTSTRAP_FILE_NAME = 'bootstrap';
 
 /** Problems of one file, each rendered `file: path: message`. */
 export class ConfigError extends Error {
@@ -194,7 +215,12 @@ export function parseEnvironmentConfig(
 ): { config: EnvironmentConfig } | { problems: string[] } {
   const name = environmentName(file);
   const problems: Problem[] = [];
-  if (!envName.test(name)) {
+  if (name === BOOTSTRAP_FILE_NAME) {
+    problems.push({
+      path: '',
+      message: `"${BOOTSTRAP_FILE_NAME}" is the bootstrap stack's configuration, not an environment; name environments otherwise (e.g. config/staging.json)`,
+    });
+  } else if (!envName.test(name)) {
     problems.push({
       path: '',
       message: `the file name gives the environment name ${JSON.stringify(name)}; expected 1-20 lowercase letters, digits or "-", starting with a letter (e.g. config/staging.json)`,
@@ -252,6 +278,10 @@ export function parseEnvironmentConfig(
       namePrefix: c.namePrefix,
       tags: c.tags,
       trigger: c.trigger,
+      backend: c.backend && {
+        ...c.backend,
+        subscriptionId: c.backend.subscriptionId ?? c.azure.subscriptionId,
+      },
     },
   };
 }

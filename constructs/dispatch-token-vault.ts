@@ -1,0 +1,90 @@
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
+import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { Sleep } from '@cdktf/provider-time/lib/sleep';
+import { Construct } from 'constructs';
+
+export interface DispatchTokenVaultProps {
+  /** Key Vault name: 3-24 letters, digits and '-', globally unique. */
+  readonly name: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly tenantId: string;
+  /** Name of the secret that holds the GitHub token. */
+  readonly secretName: string;
+  /**
+   * The token, written with a write-only argument: it reaches Key Vault but neither the
+   * plan nor the state. `undefined`: the secret is set out of band (`az keyvault secret set`).
+   * @default - set out of band
+   */
+  readonly token?: { readonly value: string; readonly version: number };
+  /**
+   * Purge protection. Once on it cannot be turned off, and a destroyed vault keeps its
+   * name for the retention period (90 days), so a redeploy needs another name.
+   * @default false
+   */
+  readonly purgeProtection?: boolean;
+}
+
+/**
+ * The Key Vault that holds the GitHub token the Logic App dispatches with. RBAC
+ * authorization; the person or pipeline that deploys gets `Key Vault Secrets Officer`
+ * so it can write the secret; readers are granted with `grantRead`.
+ */
+export class DispatchTokenVault extends Construct {
+  public readonly vaultId: string;
+  /** `https://<name>.vault.azure.net/`, with the trailing slash. */
+  public readonly vaultUri: string;
+  public readonly secretName: string;
+
+  constructor(scope: Construct, id: string, props: DispatchTokenVaultProps) {
+    super(scope, id);
+    const deployer = new DataAzurermClientConfig(this, 'deployer', {});
+    const vault = new KeyVault(this, 'vault', {
+      name: props.name,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      tenantId: props.tenantId,
+      skuName: 'standard',
+      rbacAuthorizationEnabled: true,
+      purgeProtectionEnabled: props.purgeProtection ?? false,
+      softDeleteRetentionDays: 90,
+    });
+    this.vaultId = vault.id;
+    this.vaultUri = vault.vaultUri;
+    this.secretName = props.secretName;
+
+    const officer = new RoleAssignment(this, 'deployer-secrets-officer', {
+      scope: vault.id,
+      roleDefinitionName: 'Key Vault Secrets Officer',
+      principalId: deployer.objectId,
+      description: 'Lets the deployer write the GitHub dispatch token',
+    });
+    if (!props.token) return;
+
+    // Azure RBAC takes a while to reach Key Vault's data plane; writing the secret at once fails with 403.
+    const propagation = new Sleep(this, 'role-propagation', {
+      createDuration: '60s',
+      dependsOn: [officer],
+    });
+    new KeyVaultSecret(this, 'github-token', {
+      keyVaultId: vault.id,
+      name: props.secretName,
+      valueWo: props.token.value,
+      valueWoVersion: props.token.version,
+      contentType: 'GitHub token for repository dispatch',
+      dependsOn: [propagation],
+    });
+  }
+
+  /** Lets a principal read the vault's secrets (`Key Vault Secrets User`). */
+  grantRead(id: string, principalId: string): RoleAssignment {
+    return new RoleAssignment(this, id, {
+      scope: this.vaultId,
+      roleDefinitionName: 'Key Vault Secrets User',
+      principalId,
+      principalType: 'ServicePrincipal',
+    });
+  }
+}

@@ -1,0 +1,203 @@
+import { AzureadProvider } from '@cdktf/provider-azuread/lib/provider';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { DataAzurermResourceGroup } from '@cdktf/provider-azurerm/lib/data-azurerm-resource-group';
+import { GithubProvider } from '@cdktf/provider-github/lib/provider';
+import { TimeProvider } from '@cdktf/provider-time/lib/provider';
+import {
+  Aspects,
+  AzurermBackend,
+  Fn,
+  TerraformOutput,
+  TerraformStack,
+  TerraformVariable,
+} from 'cdktf';
+import type { Construct } from 'constructs';
+import { DeployIdentity } from '../constructs/deploy-identity';
+import { GitHubWiring, type CommittedFile } from '../constructs/github-wiring';
+import { ModelRegisteredTrigger } from '../constructs/model-registered-trigger';
+import { TagsAspect } from '../constructs/tags-aspect';
+import type { EnvironmentConfig } from '../lib/config-types';
+import { OUTPUT_NAMES, resourceNames } from '../lib/naming';
+import {
+  DEPLOY_WORKFLOW_PATH,
+  SECRET_NAMES,
+  VARIABLE_NAMES,
+  deploymentTargetsDocument,
+} from '../lib/workflow-contract';
+
+export interface AmlDeployStackProps {
+  /** One environment's validated configuration. */
+  readonly config: EnvironmentConfig;
+  /** The workflow files to commit to the target repository, read from `workflows/`. */
+  readonly committedFiles: readonly CommittedFile[];
+}
+
+/** Terraform variables of an environment stack, set as `TF_VAR_<name>`. */
+export const TF_VARIABLES = {
+  githubDispatchToken: 'github_dispatch_token',
+  githubDispatchTokenVersion: 'github_dispatch_token_version',
+} as const;
+
+/**
+ * Everything one environment needs so that a registered model version ends up serving:
+ * the deploy identity, the GitHub environment with its variables, secrets and workflow,
+ * and the trigger that dispatches to it when a model version is registered.
+ */
+export class AmlDeployStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: AmlDeployStackProps) {
+    super(scope, id);
+    const { config } = props;
+    const { azure, github, auth } = config;
+    const names = resourceNames({
+      prefix: config.namePrefix,
+      environment: config.name,
+      subscriptionId: azure.subscriptionId,
+      resourceGroup: azure.resourceGroup,
+    });
+
+    if (config.backend) {
+      new AzurermBackend(this, {
+        resourceGroupName: config.backend.resourceGroup,
+        storageAccountName: config.backend.storageAccount,
+        containerName: config.backend.container,
+        subscriptionId: config.backend.subscriptionId,
+        tenantId: azure.tenantId,
+        key: `${id}.tfstate`,
+        // Entra ID (the deployer's az login or the workflow's OIDC token), no account keys.
+        useAzureadAuth: true,
+      });
+    }
+
+    new AzurermProvider(this, 'azurerm', {
+      features: [{}],
+      subscriptionId: azure.subscriptionId,
+      tenantId: azure.tenantId,
+      // Registering every resource provider needs subscription-wide rights; the README
+      // lists the few this stack uses, registered once by a subscription owner.
+      resourceProviderRegistrations: 'none',
+      storageUseAzuread: true,
+    });
+    new AzureadProvider(this, 'azuread', { tenantId: azure.tenantId });
+    // The token comes from GITHUB_TOKEN in the deployer's environment, never from config.
+    new GithubProvider(this, 'github', { owner: github.owner });
+    new TimeProvider(this, 'time');
+
+    const resourceGroup = new DataAzurermResourceGroup(this, 'resource-group', {
+      name: azure.resourceGroup,
+    });
+
+    const identity = new DeployIdentity(this, 'deploy-identity', {
+      displayName: names.application,
+      resourceGroupId: resourceGroup.id,
+      roleDefinitionName: config.role,
+      authMode: auth.mode,
+      github: {
+        owner: github.owner,
+        repository: github.repository,
+        environment: github.environment,
+      },
+      secretRotationDays: auth.secretRotationDays,
+    });
+
+    const secrets: Record<string, string> = {};
+    if (identity.clientSecret) {
+      secrets[SECRET_NAMES.azureCredentials] = Fn.jsonencode({
+        clientId: identity.clientId,
+        clientSecret: identity.clientSecret,
+        subscriptionId: azure.subscriptionId,
+        tenantId: azure.tenantId,
+      });
+    }
+    const wiring = new GitHubWiring(this, 'github-wiring', {
+      repository: github.repository,
+      branch: github.branch,
+      environment: github.environment,
+      reviewerUsers: github.reviewerUsers,
+      reviewerTeams: github.reviewerTeams,
+      variables: {
+        [VARIABLE_NAMES.authMode]: auth.mode,
+        [VARIABLE_NAMES.clientId]: identity.clientId,
+        [VARIABLE_NAMES.tenantId]: azure.tenantId,
+        [VARIABLE_NAMES.subscriptionId]: azure.subscriptionId,
+        [VARIABLE_NAMES.resourceGroup]: azure.resourceGroup,
+        [VARIABLE_NAMES.workspace]: azure.workspace,
+        [VARIABLE_NAMES.deploymentTargets]: deploymentTargetsDocument(config.targets),
+      },
+      secrets,
+      files: props.committedFiles,
+    });
+
+    const trigger = new ModelRegisteredTrigger(this, 'model-registered-trigger', {
+      resourceGroupName: azure.resourceGroup,
+      location: azure.location,
+      tenantId: azure.tenantId,
+      workspaceName: azure.workspace,
+      github: {
+        owner: github.owner,
+        repository: github.repository,
+        environment: github.environment,
+      },
+      models: config.targets.map((t) => t.model),
+      names,
+      existingSystemTopic: azure.eventGridSystemTopic,
+      token: config.trigger.githubTokenSource === 'variable' ? this.tokenVariable() : undefined,
+      keyVaultPurgeProtection: config.trigger.keyVaultPurgeProtection,
+      alertEmails: config.trigger.alertEmails,
+    });
+
+    new TerraformOutput(this, OUTPUT_NAMES.clientId, {
+      value: identity.clientId,
+      description: 'Application (client) ID of the deploy identity',
+    });
+    new TerraformOutput(this, OUTPUT_NAMES.githubEnvironment, {
+      value: wiring.environmentName,
+      description: 'GitHub environment the deploy job runs in',
+    });
+    new TerraformOutput(this, OUTPUT_NAMES.workflowPath, {
+      value: DEPLOY_WORKFLOW_PATH,
+      description: 'Path of the committed deploy workflow in the target repository',
+    });
+
+    new TerraformOutput(this, OUTPUT_NAMES.triggerCallbackUrl, {
+      value: trigger.callbackUrl,
+      description: 'URL of the Logic App trigger (carries a SAS signature); for send-test-event',
+      sensitive: true,
+    });
+    new TerraformOutput(this, OUTPUT_NAMES.keyVault, {
+      value: trigger.keyVaultName,
+      description: 'Key Vault holding the GitHub dispatch token',
+    });
+    new TerraformOutput(this, OUTPUT_NAMES.deadLetterAccount, {
+      value: trigger.deadLetterAccountName,
+      description: 'Storage account whose dead-letters container holds undeliverable events',
+    });
+
+    Aspects.of(this).add(new TagsAspect(config.tags));
+  }
+
+  /**
+   * The GitHub token as a sensitive, ephemeral variable: Terraform neither prints it nor
+   * keeps it in a saved plan, and Key Vault's write-only argument keeps it out of state.
+   * Needed on the first deploy and whenever the version is bumped to rotate it.
+   */
+  private tokenVariable(): { value: string; version: number } {
+    const token = new TerraformVariable(this, TF_VARIABLES.githubDispatchToken, {
+      type: 'string',
+      sensitive: true,
+      nullable: true,
+      description:
+        'GitHub token for the repository dispatch (fine-grained: Contents read and write on the target repository)',
+    });
+    // cdktf 0.21's TerraformVariable has no `ephemeral` option (Terraform ≥ 1.10 reads it),
+    // and cannot synthesize a null default: a null default makes the token optional, so a
+    // plan that does not write it (every diff in review) needs no token.
+    token.addOverride('ephemeral', true);
+    token.addOverride('default', null);
+    const version = new TerraformVariable(this, TF_VARIABLES.githubDispatchTokenVersion, {
+      type: 'number',
+      default: 1,
+      description: 'Bump to write a new github_dispatch_token into Key Vault',
+    });
+    return { value: token.stringValue, version: version.numberValue };
+  }
+}
