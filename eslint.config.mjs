@@ -23,6 +23,15 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS configuration and stubs run in Node.
+    files: ['**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests read synthesized Terraform JSON, whose shape is the thing under test.
     files: ['__tests__/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

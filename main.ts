@@ -5,7 +5,9 @@
  *   AML_DEPLOY_ENVIRONMENTS=staging,production cdktf deploy
  *
  * selects `config/staging.json` and `config/production.json`; unset, the committed
- * example (`config/example.json`) is synthesized, which needs no credentials.
+ * example (`config/example.json`) is synthesized, which needs no credentials. When
+ * `config/bootstrap.json` exists, the bootstrap stack (state storage and the identities of
+ * this repository's workflows) is synthesized too.
  * AML_DEPLOY_CONFIG_DIR names another folder of environment files (default `config`).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -15,6 +17,12 @@ import { BOOTSTRAP_FILE_NAME, ConfigError, loadConfigs } from './lib/config';
 import type { EnvironmentConfig } from './lib/config-types';
 import { stackName } from './lib/naming';
 import { loadCommittedFiles } from './lib/workflow-contract';
+import {
+  BOOTSTRAP_STACK_NAME,
+  parseBootstrapConfig,
+  type BootstrapConfig,
+} from './lib/bootstrap-config';
+import { BootstrapStack } from './stacks/bootstrap-stack';
 import { AmlDeployStack } from './stacks/aml-deploy-stack';
 
 // Run from source (main.ts) or compiled (dist/main.js): the project is where workflows/ is.
@@ -45,12 +53,25 @@ function selectedEnvironments(): { files: string[]; problems: string[] } {
   };
 }
 
+/** `config/bootstrap.json`, if the team uses the bootstrap stack. */
+function bootstrapConfig(problems: string[]): BootstrapConfig | undefined {
+  const file = `${configDir}/${BOOTSTRAP_FILE_NAME}.json`;
+  if (!existsSync(resolve(projectRoot, file))) return undefined;
+  const r = parseBootstrapConfig(file, readFileSync(resolve(projectRoot, file), 'utf8'));
+  if ('problems' in r) problems.push(...r.problems);
+  return 'config' in r ? r.config : undefined;
+}
+
 function main(): void {
   const selected = selectedEnvironments();
-  let configs: EnvironmentConfig[] = [];
   const problems = [...selected.problems];
+  const bootstrap = bootstrapConfig(problems);
+  // The bootstrap's environments are loaded too: its identities get rights on all of them.
+  const bootstrapFiles = (bootstrap?.environments ?? []).map((n) => `${configDir}/${n}.json`);
+  const files = [...new Set([...selected.files, ...bootstrapFiles])];
+  let configs: EnvironmentConfig[] = [];
   try {
-    configs = loadConfigs(selected.files, (f) => readFileSync(resolve(projectRoot, f), 'utf8'));
+    configs = loadConfigs(files, (f) => readFileSync(resolve(projectRoot, f), 'utf8'));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);
@@ -59,8 +80,15 @@ function main(): void {
 
   const committedFiles = loadCommittedFiles(projectRoot);
   const app = new App({ stackTraces: false });
-  for (const config of configs) {
+  for (const config of configs.filter((c) => selected.files.includes(c.file))) {
     new AmlDeployStack(app, stackName(config.name), { config, committedFiles });
+  }
+  if (bootstrap) {
+    // Throws a ConfigError when the environments do not fit the bootstrap (tenant, backend).
+    new BootstrapStack(app, BOOTSTRAP_STACK_NAME, {
+      config: bootstrap,
+      environments: configs.filter((c) => bootstrapFiles.includes(c.file)),
+    });
   }
   app.synth();
 }

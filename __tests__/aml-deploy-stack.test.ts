@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActionsEnvironmentVariable } from '@cdktf/provider-github/lib/actions-environment-variable';
+import { Application } from '@cdktf/provider-azuread/lib/application';
+import { ServicePrincipal } from '@cdktf/provider-azuread/lib/service-principal';
 import { ApplicationFederatedIdentityCredential } from '@cdktf/provider-azuread/lib/application-federated-identity-credential';
 import { ApplicationPasswordA as ApplicationPassword } from '@cdktf/provider-azuread/lib/application-password';
 import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-environment';
@@ -60,6 +62,18 @@ describe('deploy identity', () => {
     expect(deployIdentity).toHaveLength(1);
     // No role assignment of the stack is scoped to a subscription.
     for (const a of assignments) expect(a.scope).not.toMatch(/^\/subscriptions\/[^/]+$/);
+  });
+
+  test('whoever deploys owns the application, with the configured further owners', () => {
+    const json = exampleJson();
+    json.azure.applicationOwners = ['22222222-2222-2222-2222-222222222222'];
+    const s = synthStack(configFrom(json));
+    const owners = [
+      '${data.azuread_client_config.deploy-identity_deployer_6003D3C3.object_id}',
+      '22222222-2222-2222-2222-222222222222',
+    ];
+    expect(s).toHaveResourceWithProperties(Application, { owners });
+    expect(s).toHaveResourceWithProperties(ServicePrincipal, { owners });
   });
 
   test('the configured role is the one granted', () => {

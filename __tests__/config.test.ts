@@ -42,6 +42,7 @@ describe('a valid configuration', () => {
     if ('problems' in r) throw new Error(r.problems.join('\n'));
     expect(r.config).toMatchObject({
       github: { branch: 'main', environment: 'staging', reviewerUsers: [], reviewerTeams: [] },
+      azure: { applicationOwners: [] },
       auth: { mode: 'oidc', secretRotationDays: 90 },
       role: 'Contributor',
       namePrefix: 'amldeploy',
@@ -181,6 +182,11 @@ describe.each([
     'alert address not an email',
     (c: any) => (c.trigger.alertEmails = ['oncall']),
     'config/staging.json: trigger.alertEmails[0]: "oncall" is not accepted; expected an email address such as "ml-oncall@example.com"',
+  ],
+  [
+    'application owner that is not an object ID',
+    (c: any) => (c.azure.applicationOwners = ['infra-apply']),
+    'config/staging.json: azure.applicationOwners[0]: "infra-apply" is not accepted; expected a GUID such as "00000000-0000-0000-0000-000000000000"',
   ],
   [
     'backend configured halfway',

@@ -2,6 +2,7 @@ import { Application } from '@cdktf/provider-azuread/lib/application';
 import { ApplicationFederatedIdentityCredential } from '@cdktf/provider-azuread/lib/application-federated-identity-credential';
 import { ApplicationPasswordA as ApplicationPassword } from '@cdktf/provider-azuread/lib/application-password';
 import { ServicePrincipal } from '@cdktf/provider-azuread/lib/service-principal';
+import { DataAzureadClientConfig } from '@cdktf/provider-azuread/lib/data-azuread-client-config';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Rotating } from '@cdktf/provider-time/lib/rotating';
 import { Fn } from 'cdktf';
@@ -37,6 +38,12 @@ export interface DeployIdentityProps {
    * @default 'oidc'
    */
   readonly authMode?: AuthMode;
+  /**
+   * Object IDs of further owners of the application and service principal. Whoever runs
+   * Terraform is always an owner (azuread otherwise removes it right after creating them).
+   * @default - only whoever runs Terraform
+   */
+  readonly owners?: readonly string[];
   /** GitHub repository and environment whose deploy job may sign in (oidc mode). */
   readonly github: {
     readonly owner: string;
@@ -71,12 +78,16 @@ export class DeployIdentity extends Construct {
     super(scope, id);
     const authMode = props.authMode ?? 'oidc';
 
+    const deployer = new DataAzureadClientConfig(this, 'deployer', {});
+    const owners = [deployer.objectId, ...(props.owners ?? [])];
     const application = new Application(this, 'application', {
       displayName: props.displayName,
       signInAudience: 'AzureADMyOrg',
+      owners,
     });
     const servicePrincipal = new ServicePrincipal(this, 'service-principal', {
       clientId: application.clientId,
+      owners,
     });
     this.clientId = application.clientId;
     this.principalId = servicePrincipal.objectId;

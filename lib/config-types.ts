@@ -36,6 +36,12 @@ export interface AzureConfig {
   readonly workspace: string;
   /** Existing Event Grid system topic of the workspace; absent: the stack creates one. */
   readonly eventGridSystemTopic?: string;
+  /**
+   * Object IDs of further owners of the deploy identity's application, besides whoever
+   * deploys: the bootstrap's `apply_principal_object_id`, whose Graph permission reaches
+   * only applications it owns.
+   */
+  readonly applicationOwners: readonly string[];
 }
 
 export interface GitHubConfig {

@@ -5,51 +5,31 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { AZURE_REGIONS } from './azure-regions';
 import type { EnvironmentConfig } from './config-types';
 import { stackName } from './naming';
 import {
-  boolean,
-  integer,
-  list,
-  object,
-  oneOf,
-  optional,
-  record,
-  text,
-  type Problem,
-} from './schema';
+  blobContainer,
+  githubEnvironment,
+  githubOwner,
+  githubRepository,
+  guid,
+  location,
+  namePrefix,
+  renderProblems,
+  resourceGroup,
+  storageAccountName,
+  tags,
+} from './config-fields';
+import { boolean, integer, list, object, oneOf, optional, text, type Problem } from './schema';
 
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-const guid = text(GUID, 'a GUID such as "00000000-0000-0000-0000-000000000000"');
-
-// GitHub: logins are 1-39 letters, digits or single hyphens, not at either end.
-const githubOwner = text(
-  /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/,
-  'a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen',
-);
-const githubRepository = text(
-  /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/,
-  'a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
-);
 // git check-ref-format, the parts a branch name can get wrong (control characters included).
 const gitBranch = text(
   // eslint-disable-next-line no-control-regex
   /^(?!\/|.*(?:\/\/|\.\.|@\{|\/$|\.$|\.lock$|\/\.))[^\s~^:?*[\\\x00-\x1f\x7f]{1,255}$/,
   'a git branch name such as "main" (no spaces, "..", "~", "^", ":", "?", "*", "[", "\\", no leading or trailing "/")',
 );
-const githubEnvironment = text(
-  /^[^'"`,;\\/]{1,255}$/u,
-  'a GitHub environment name: 1-255 characters without quotes, commas, semicolons or slashes',
-);
 const githubTeamSlug = text(/^[a-z0-9][a-z0-9-]{0,99}$/, 'a team slug such as "ml-platform"');
 
-// Azure resource naming rules (learn.microsoft.com "Naming rules and restrictions for Azure resources").
-const resourceGroup = text(
-  /^[-\w.()]{0,89}[-\w()]$/u,
-  'a resource group name: 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending in "."',
-);
 const workspaceName = text(
   /^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/,
   'an Azure ML workspace name: 3-33 letters, digits, "-" or "_", starting with a letter or digit',
@@ -57,11 +37,6 @@ const workspaceName = text(
 const systemTopicName = text(
   /^[A-Za-z0-9-]{3,128}$/,
   'an Event Grid system topic name: 3-128 letters, digits or "-"',
-);
-const location = oneOf(
-  AZURE_REGIONS,
-  'an Azure region name such as "japaneast" (`az account list-locations --query "[].name"`)',
-  (value) => AZURE_REGIONS.find((r) => r === value.toLowerCase().replace(/[^a-z0-9]/g, '')),
 );
 // Azure ML asset names (models): letters, digits, "-", "_", "." starting with a letter or digit.
 const modelName = text(
@@ -92,12 +67,6 @@ const email = text(
   'an email address such as "ml-oncall@example.com"',
 );
 
-// Used in Key Vault and storage account names, which are short and global.
-const namePrefix = text(
-  /^[a-z][a-z0-9]{1,9}$/,
-  'a naming prefix: 2-10 lowercase letters or digits, starting with a letter',
-);
-
 const target = object({
   model: modelName,
   endpoint: endpointName,
@@ -108,18 +77,10 @@ const target = object({
   keepDeployments: optional(integer(1, 10), 1),
 });
 
-const storageAccountName = text(
-  /^[a-z0-9]{3,24}$/,
-  'a storage account name: 3-24 lowercase letters or digits',
-);
-
 const backend = object({
   resourceGroup,
   storageAccount: storageAccountName,
-  container: text(
-    /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
-    'a blob container name: 3-63 lowercase letters, digits or single hyphens, not starting or ending with a hyphen',
-  ),
+  container: blobContainer,
   subscriptionId: optional(guid),
 });
 
@@ -131,6 +92,10 @@ const environmentSchema = object({
     resourceGroup,
     workspace: workspaceName,
     eventGridSystemTopic: optional(systemTopicName),
+    applicationOwners: optional(
+      list(guid, { max: 20, unique: (g) => g.toLowerCase(), uniqueName: 'owner' }),
+      [],
+    ),
   }),
   github: object({
     owner: githubOwner,
@@ -164,13 +129,7 @@ const environmentSchema = object({
     uniqueName: 'model',
   }),
   namePrefix: optional(namePrefix, 'amldeploy'),
-  tags: optional(
-    record(
-      text(/^[^<>%&\\?/]{1,512}$/, 'a tag name: 1-512 characters without < > % & \\ ? /'),
-      text(/^.{0,256}$/su, 'a tag value: a string of at most 256 characters'),
-    ),
-    {},
-  ),
+  tags: optional(tags, {}),
   trigger: optional(
     object({
       alertEmails: optional(list(email, { max: 20 }), []),
@@ -200,10 +159,6 @@ export class ConfigError extends Error {
   }
 }
 
-function render(file: string, problems: readonly Problem[]): string[] {
-  return problems.map((p) => `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
-}
-
 /**
  * Checks one environment's configuration. Pure: `file` is only used to name the
  * environment and in messages. Returns the config with defaults applied, or every
@@ -231,12 +186,14 @@ export function parseEnvironmentConfig(
     json = JSON.parse(source);
   } catch (e) {
     return {
-      problems: render(file, [{ path: '', message: `is not valid JSON: ${(e as Error).message}` }]),
+      problems: renderProblems(file, [
+        { path: '', message: `is not valid JSON: ${(e as Error).message}` },
+      ]),
     };
   }
   const checked = environmentSchema(json, '');
   if ('problems' in checked) problems.push(...checked.problems);
-  if (problems.length || 'problems' in checked) return { problems: render(file, problems) };
+  if (problems.length || 'problems' in checked) return { problems: renderProblems(file, problems) };
 
   const c = checked.value;
   const endpoints = new Map<string, number>();
@@ -257,7 +214,7 @@ export function parseEnvironmentConfig(
       message: `names ${reviewers.users.length + reviewers.teams.length} reviewers; GitHub accepts at most 6 users and teams together`,
     });
   }
-  if (problems.length) return { problems: render(file, problems) };
+  if (problems.length) return { problems: renderProblems(file, problems) };
 
   return {
     config: {

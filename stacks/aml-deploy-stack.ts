@@ -97,6 +97,7 @@ export class AmlDeployStack extends TerraformStack {
         environment: github.environment,
       },
       secretRotationDays: auth.secretRotationDays,
+      owners: azure.applicationOwners,
     });
 
     const secrets: Record<string, string> = {};

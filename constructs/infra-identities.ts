@@ -1,0 +1,438 @@
+import { AppRoleAssignment } from '@cdktf/provider-azuread/lib/app-role-assignment';
+import { Application } from '@cdktf/provider-azuread/lib/application';
+import { ApplicationFederatedIdentityCredential } from '@cdktf/provider-azuread/lib/application-federated-identity-credential';
+import { DataAzureadClientConfig } from '@cdktf/provider-azuread/lib/data-azuread-client-config';
+import { DataAzureadServicePrincipal } from '@cdktf/provider-azuread/lib/data-azuread-service-principal';
+import { ServicePrincipal } from '@cdktf/provider-azuread/lib/service-principal';
+import { DataAzurermRoleDefinition } from '@cdktf/provider-azurerm/lib/data-azurerm-role-definition';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
+import { Fn } from 'cdktf';
+import { Construct } from 'constructs';
+import { infraIdentityNames } from '../lib/bootstrap-config';
+import type { EnvironmentConfig } from '../lib/config-types';
+import {
+  AZURE_TOKEN_EXCHANGE_AUDIENCE,
+  GITHUB_OIDC_ISSUER,
+  githubEnvironmentSubject,
+} from './deploy-identity';
+
+/** Client (application) ID of Microsoft Graph, the same in every tenant. */
+export const MICROSOFT_GRAPH_CLIENT_ID = '00000003-0000-0000-c000-000000000000';
+
+/**
+ * Microsoft Graph application permissions (app role IDs, the same in every tenant), from
+ * the Microsoft Graph permissions reference (learn.microsoft.com/graph/permissions-reference).
+ */
+export const GRAPH_APP_ROLES = {
+  /** Read all applications and service principals: what a refresh of azuread resources needs. */
+  'Application.Read.All': '9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30',
+  /**
+   * Create applications and manage only those the caller owns; also lists all applications.
+   * The deploy identities an environment stack manages must have the apply identity as owner.
+   */
+  'Application.ReadWrite.OwnedBy': '18a4783c-866b-4cc7-a460-3d5e5662c884',
+} as const;
+
+/**
+ * Actions beyond the read actions Reader grants that a refresh of an environment stack calls
+ * (azurerm 4.55): the Logic App HTTP trigger's callback URL and the webhook event
+ * subscription's full URL are read with POST actions.
+ */
+export const PLAN_REFRESH_ACTIONS = [
+  'Microsoft.Logic/workflows/triggers/listCallbackUrl/action',
+  'Microsoft.EventGrid/systemTopics/eventSubscriptions/getFullUrl/action',
+] as const;
+
+/** The subject of GitHub's token for a pull_request job (no environment). */
+export function pullRequestSubject(owner: string, repository: string): string {
+  return `repo:${owner}/${repository}:pull_request`;
+}
+
+/**
+ * The roles an environment stack assigns (stacks/aml-deploy-stack.ts and its constructs),
+ * hence the only roles the apply identity may assign in that environment's resource group.
+ * A test synthesizes the environment stack and checks that this list covers it.
+ */
+export function rolesTheEnvironmentStackAssigns(env: EnvironmentConfig): string[] {
+  const roles = [
+    env.role, // the deploy identity (constructs/deploy-identity.ts)
+    'Key Vault Secrets Officer', // the deployer writes the dispatch token
+    'Key Vault Secrets User', // the Logic App reads it
+    'Storage Blob Data Contributor', // Event Grid writes dead letters
+  ];
+  return [...new Set(roles)];
+}
+
+/** One resource group the identities get rights on. */
+export interface InfraTarget {
+  /** Environment name(s), for logical IDs and descriptions. */
+  readonly name: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  /** Roles the environment stack assigns there; the apply identity may assign only these. */
+  readonly assignableRoles: readonly string[];
+  /**
+   * Whether a refresh reads a Key Vault secret's value: azurerm reads
+   * `azurerm_key_vault_secret` with Get Secret even when it is written write-only, so the
+   * plan identity then needs `Key Vault Secrets User`.
+   */
+  readonly refreshReadsSecret: boolean;
+}
+
+/** The targets of the environments synthesized with the bootstrap stack, one per resource group. */
+export function infraTargets(environments: readonly EnvironmentConfig[]): InfraTarget[] {
+  const byGroup = new Map<string, InfraTarget>();
+  for (const env of environments) {
+    const key = `${env.azure.subscriptionId}/${env.azure.resourceGroup}`.toLowerCase();
+    const roles = rolesTheEnvironmentStackAssigns(env);
+    const readsSecret = env.trigger.githubTokenSource === 'variable';
+    const seen = byGroup.get(key);
+    byGroup.set(
+      key,
+      seen
+        ? {
+            ...seen,
+            name: `${seen.name}-${env.name}`,
+            assignableRoles: [...new Set([...seen.assignableRoles, ...roles])],
+            refreshReadsSecret: seen.refreshReadsSecret || readsSecret,
+          }
+        : {
+            name: env.name,
+            subscriptionId: env.azure.subscriptionId,
+            resourceGroup: env.azure.resourceGroup,
+            assignableRoles: roles,
+            refreshReadsSecret: readsSecret,
+          },
+    );
+  }
+  return [...byGroup.values()];
+}
+
+export function resourceGroupId(subscriptionId: string, resourceGroup: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
+}
+
+/**
+ * An ABAC condition (version 2.0) for `Role Based Access Control Administrator`: role
+ * assignments may be created and deleted only for the given role definition GUIDs.
+ * The shape of learn.microsoft.com "Examples to delegate Azure role assignment management
+ * with conditions" (Constrain roles): write is checked on the request, delete on the resource.
+ */
+export function constrainRolesCondition(roleDefinitionGuids: readonly string[]): string {
+  const ids = roleDefinitionGuids.join(', ');
+  return [
+    '(',
+    ' (',
+    "  !(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})",
+    ' )',
+    ' OR',
+    ' (',
+    `  @Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${ids}}`,
+    ' )',
+    ')',
+    'AND',
+    '(',
+    ' (',
+    "  !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})",
+    ' )',
+    ' OR',
+    ' (',
+    `  @Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${ids}}`,
+    ' )',
+    ')',
+  ].join('\n');
+}
+
+/** One trusted GitHub token subject. */
+export interface FederatedSubject {
+  /** Credential name: 3-120 letters, digits or "-", unique within the application. */
+  readonly name: string;
+  readonly subject: string;
+  readonly description: string;
+}
+
+export interface FederatedApplicationProps {
+  /** Display name of the Entra ID application. */
+  readonly displayName: string;
+  /** Shown on the application: what it is for. */
+  readonly notes: string;
+  /** The GitHub token subjects the application trusts; no secret exists. */
+  readonly subjects: readonly FederatedSubject[];
+  /**
+   * Object IDs of the application's and service principal's owners. azuread removes the
+   * principal running Terraform from the owners after creating them unless it is listed.
+   * @default - the principal running Terraform
+   */
+  readonly owners?: readonly string[];
+}
+
+/** An Entra ID application and service principal that GitHub Actions jobs sign in as via OIDC. */
+export class FederatedApplication extends Construct {
+  /** Application (client) ID: what azure/login and ARM_CLIENT_ID take. */
+  public readonly clientId: string;
+  /** Object ID of the service principal: the principal of role assignments. */
+  public readonly principalId: string;
+
+  constructor(scope: Construct, id: string, props: FederatedApplicationProps) {
+    super(scope, id);
+    const owners = props.owners ?? [new DataAzureadClientConfig(this, 'caller', {}).objectId];
+    const application = new Application(this, 'application', {
+      displayName: props.displayName,
+      notes: props.notes,
+      signInAudience: 'AzureADMyOrg',
+      owners: [...owners],
+    });
+    const servicePrincipal = new ServicePrincipal(this, 'service-principal', {
+      clientId: application.clientId,
+      owners: [...owners],
+    });
+    for (const s of props.subjects) {
+      new ApplicationFederatedIdentityCredential(this, `federation-${s.name}`, {
+        applicationId: application.id,
+        displayName: s.name,
+        description: s.description,
+        issuer: GITHUB_OIDC_ISSUER,
+        audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
+        subject: s.subject,
+      });
+    }
+    this.clientId = application.clientId;
+    this.principalId = servicePrincipal.objectId;
+  }
+}
+
+export interface InfraIdentitiesProps {
+  /** Prefix of the application display names and the custom role name. */
+  readonly namePrefix: string;
+  /** This infrastructure repository and the GitHub environments its deploy jobs run in. */
+  readonly github: {
+    readonly owner: string;
+    readonly repository: string;
+    readonly applyEnvironments: readonly string[];
+  };
+  /** The state storage: account (control-plane reads) and container (blob data roles). */
+  readonly state: { readonly storageAccountId: string; readonly containerId: string };
+  /** Resource groups of the environment stacks. */
+  readonly targets: readonly InfraTarget[];
+  /**
+   * Owners of both applications.
+   * @default - the principal running Terraform
+   */
+  readonly owners?: readonly string[];
+}
+
+/**
+ * The two identities of this infrastructure repository, both federated to GitHub with no
+ * secret:
+ * - `plan` (pull requests): reads what the environment stacks manage and their state, so
+ *   `cdktf diff` can refresh and plan; it can change nothing in Azure or Entra ID.
+ * - `apply` (main, through protected environments): deploys the environment stacks, which
+ *   includes creating role assignments, limited to the roles those stacks assign.
+ */
+export class InfraIdentities extends Construct {
+  public readonly plan: FederatedApplication;
+  public readonly apply: FederatedApplication;
+
+  constructor(scope: Construct, id: string, props: InfraIdentitiesProps) {
+    super(scope, id);
+    const { owner, repository, applyEnvironments } = props.github;
+    const repo = `${owner}/${repository}`;
+    const names = infraIdentityNames(props.namePrefix);
+    const owners = props.owners ?? [new DataAzureadClientConfig(this, 'caller', {}).objectId];
+
+    this.plan = new FederatedApplication(this, 'plan', {
+      displayName: names.plan,
+      notes: `Pull requests of ${repo}: cdktf diff (read-only in Azure and Entra ID).`,
+      owners,
+      subjects: [
+        {
+          name: 'github-pull-request',
+          subject: pullRequestSubject(owner, repository),
+          description: `Pull request jobs of ${repo}`,
+        },
+      ],
+    });
+    this.apply = new FederatedApplication(this, 'apply', {
+      displayName: names.apply,
+      notes: `Deploy jobs of ${repo} in its protected environments: cdktf deploy.`,
+      owners,
+      subjects: applyEnvironments.map((environment) => ({
+        name: `github-env-${environment}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 120),
+        subject: githubEnvironmentSubject(owner, repository, environment),
+        description: `Jobs of ${repo} in GitHub environment ${environment}`,
+      })),
+    });
+
+    this.grantState(props.state);
+    this.grantGraph();
+    const refreshRoles = this.planRefreshRoles(props.namePrefix, props.targets);
+    for (const target of props.targets) {
+      this.grantTarget(target, refreshRoles.get(target.subscriptionId.toLowerCase())!);
+    }
+  }
+
+  private assign(
+    id: string,
+    principalId: string,
+    scope: string,
+    role: { name: string } | { id: string },
+    description: string,
+    condition?: string,
+  ): RoleAssignment {
+    return new RoleAssignment(this, id, {
+      scope,
+      ...('name' in role ? { roleDefinitionName: role.name } : { roleDefinitionId: role.id }),
+      principalId,
+      principalType: 'ServicePrincipal',
+      description,
+      ...(condition ? { condition, conditionVersion: '2.0' } : {}),
+    });
+  }
+
+  /**
+   * State: apply reads and writes blobs (a deploy takes the lease and writes state); plan
+   * only reads them — the diff workflow plans with `-lock=false`, since a plan never writes
+   * state. Both read the account itself, which the backend looks up when it is configured
+   * with a resource group.
+   */
+  private grantState(state: InfraIdentitiesProps['state']): void {
+    const { plan, apply } = this;
+    this.assign(
+      'plan-state-reader',
+      plan.principalId,
+      state.containerId,
+      { name: 'Storage Blob Data Reader' },
+      'cdktf diff reads the state of the environment stacks (plans run with -lock=false)',
+    );
+    this.assign(
+      'apply-state-writer',
+      apply.principalId,
+      state.containerId,
+      { name: 'Storage Blob Data Contributor' },
+      'cdktf deploy locks (blob lease) and writes the state of the environment stacks',
+    );
+    for (const [who, principalId] of [
+      ['plan', plan.principalId],
+      ['apply', apply.principalId],
+    ] as const) {
+      this.assign(
+        `${who}-state-account-reader`,
+        principalId,
+        state.storageAccountId,
+        { name: 'Reader' },
+        'The azurerm backend looks up the state account when configured with its resource group',
+      );
+    }
+  }
+
+  /** Microsoft Graph application permissions (need a Privileged Role Administrator's consent). */
+  private grantGraph(): void {
+    const graph = new DataAzureadServicePrincipal(this, 'microsoft-graph', {
+      clientId: MICROSOFT_GRAPH_CLIENT_ID,
+    });
+    new AppRoleAssignment(this, 'plan-graph-application-read-all', {
+      appRoleId: GRAPH_APP_ROLES['Application.Read.All'],
+      principalObjectId: this.plan.principalId,
+      resourceObjectId: graph.objectId,
+    });
+    new AppRoleAssignment(this, 'apply-graph-application-readwrite-ownedby', {
+      appRoleId: GRAPH_APP_ROLES['Application.ReadWrite.OwnedBy'],
+      principalObjectId: this.apply.principalId,
+      resourceObjectId: graph.objectId,
+    });
+  }
+
+  /** One custom role per subscription, assignable only on that subscription's targets. */
+  private planRefreshRoles(prefix: string, targets: readonly InfraTarget[]) {
+    const bySubscription = new Map<string, InfraTarget[]>();
+    for (const t of targets) {
+      const key = t.subscriptionId.toLowerCase();
+      bySubscription.set(key, [...(bySubscription.get(key) ?? []), t]);
+    }
+    const roles = new Map<string, RoleDefinition>();
+    for (const [key, group] of bySubscription) {
+      const subscriptionId = group[0].subscriptionId;
+      roles.set(
+        key,
+        new RoleDefinition(this, `plan-refresh-role-${key.slice(0, 8)}`, {
+          name: infraIdentityNames(prefix).planRefreshRole(subscriptionId),
+          scope: `/subscriptions/${subscriptionId}`,
+          description:
+            'The non-read actions a refresh of an aml-deploy environment stack calls: the Logic App trigger callback URL and the event subscription webhook URL',
+          permissions: [{ actions: [...PLAN_REFRESH_ACTIONS], notActions: [] }],
+          assignableScopes: group.map((t) => resourceGroupId(t.subscriptionId, t.resourceGroup)),
+        }),
+      );
+    }
+    return roles;
+  }
+
+  private readonly roleDefinitions = new Map<string, string>();
+
+  /** The GUID of a role (built-in or custom) by name, looked up once per subscription. */
+  private roleDefinitionGuid(subscriptionId: string, role: string): string {
+    const id = `role-${subscriptionId.slice(0, 8)}-${role.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+    const key = `${subscriptionId}/${role}`.toLowerCase();
+    let guid = this.roleDefinitions.get(key);
+    if (!guid) {
+      const definition = new DataAzurermRoleDefinition(this, id, {
+        name: role,
+        scope: `/subscriptions/${subscriptionId}`,
+      });
+      // Looked up by name, the data source's role_definition_id is the full resource ID.
+      guid = Fn.basename(definition.roleDefinitionId);
+      this.roleDefinitions.set(key, guid);
+    }
+    return guid;
+  }
+
+  private grantTarget(target: InfraTarget, refreshRole: RoleDefinition): void {
+    const { plan, apply } = this;
+    const scope = resourceGroupId(target.subscriptionId, target.resourceGroup);
+    const env = target.name;
+
+    this.assign(
+      `plan-reader-${env}`,
+      plan.principalId,
+      scope,
+      { name: 'Reader' },
+      `cdktf diff of ${env}: refresh what the stack manages`,
+    );
+    this.assign(
+      `plan-refresh-${env}`,
+      plan.principalId,
+      scope,
+      { id: refreshRole.roleDefinitionResourceId },
+      `cdktf diff of ${env}: read the trigger callback URL and the webhook URL (already in state)`,
+    );
+    if (target.refreshReadsSecret) {
+      this.assign(
+        `plan-secret-reader-${env}`,
+        plan.principalId,
+        scope,
+        { name: 'Key Vault Secrets User' },
+        `cdktf diff of ${env}: azurerm refreshes the dispatch token secret with Get Secret`,
+      );
+    }
+
+    this.assign(
+      `apply-contributor-${env}`,
+      apply.principalId,
+      scope,
+      { name: 'Contributor' },
+      `cdktf deploy of ${env}: create, change and delete what the stack manages`,
+    );
+    const roleGuids = target.assignableRoles.map((role) =>
+      this.roleDefinitionGuid(target.subscriptionId, role),
+    );
+    this.assign(
+      `apply-role-assigner-${env}`,
+      apply.principalId,
+      scope,
+      { name: 'Role Based Access Control Administrator' },
+      `cdktf deploy of ${env}: assign only the roles the stack assigns (${target.assignableRoles.join(', ')})`,
+      constrainRolesCondition(roleGuids),
+    );
+  }
+}

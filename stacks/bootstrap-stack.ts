@@ -1,0 +1,96 @@
+import { AzureadProvider } from '@cdktf/provider-azuread/lib/provider';
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { Aspects, TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { InfraIdentities, infraTargets } from '../constructs/infra-identities';
+import { StateStorage } from '../constructs/state-storage';
+import { TagsAspect } from '../constructs/tags-aspect';
+import {
+  BOOTSTRAP_OUTPUT_NAMES,
+  checkBootstrapAgainstEnvironments,
+  type BootstrapConfig,
+} from '../lib/bootstrap-config';
+import { ConfigError } from '../lib/config';
+import type { EnvironmentConfig } from '../lib/config-types';
+
+export interface BootstrapStackProps {
+  /** The validated `config/bootstrap.json`. */
+  readonly config: BootstrapConfig;
+  /**
+   * The environments synthesized in the same run: the identities get their rights on each
+   * one's resource group. An environment added later needs a new bootstrap deploy.
+   */
+  readonly environments: readonly EnvironmentConfig[];
+}
+
+/**
+ * Deployed once, from a workstation, with local state (cdktf's default backend:
+ * `terraform.aml-deploy-bootstrap.tfstate` in the project folder; it holds no secret, only
+ * IDs): the storage that holds every environment stack's state, and the `plan` and `apply`
+ * identities this repository's workflows sign in as. See docs/team-workflow.md.
+ */
+export class BootstrapStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: BootstrapStackProps) {
+    super(scope, id);
+    const { config } = props;
+    const problems = checkBootstrapAgainstEnvironments(config, props.environments);
+    if (problems.length) throw new ConfigError(problems);
+
+    new AzurermProvider(this, 'azurerm', {
+      features: [{}],
+      subscriptionId: config.azure.subscriptionId,
+      tenantId: config.azure.tenantId,
+      resourceProviderRegistrations: 'none',
+      // The state account has no shared keys: data-plane calls use Entra ID.
+      storageUseAzuread: true,
+    });
+    new AzureadProvider(this, 'azuread', { tenantId: config.azure.tenantId });
+
+    const state = new StateStorage(this, 'state', {
+      resourceGroupName: config.stateStorage.resourceGroup,
+      location: config.azure.location,
+      storageAccountName: config.stateStorage.storageAccount,
+      containerName: config.stateStorage.container,
+      replication: config.stateStorage.replication,
+      retentionDays: config.stateStorage.retentionDays,
+    });
+    // The person who bootstraps migrates each environment's local state into the container
+    // (and can restore a version); everyone else goes through the workflows.
+    new RoleAssignment(this, 'operator-state-writer', {
+      scope: state.containerId,
+      roleDefinitionName: 'Storage Blob Data Contributor',
+      principalId: new DataAzurermClientConfig(this, 'operator', {}).objectId,
+      description: 'The person who ran the bootstrap: migrates local state into the container',
+    });
+    const identities = new InfraIdentities(this, 'identities', {
+      namePrefix: config.namePrefix,
+      github: config.github,
+      state: { storageAccountId: state.storageAccountId, containerId: state.containerId },
+      targets: infraTargets(props.environments),
+    });
+
+    const outputs: Record<keyof typeof BOOTSTRAP_OUTPUT_NAMES, [string, string]> = {
+      planClientId: [identities.plan.clientId, 'Repository variable PLAN_CLIENT_ID'],
+      applyClientId: [identities.apply.clientId, 'Repository variable APPLY_CLIENT_ID'],
+      applyPrincipalObjectId: [
+        identities.apply.principalId,
+        'Object ID of the apply service principal (owner of the deploy identities it manages)',
+      ],
+      tenantId: [config.azure.tenantId, 'Repository variable AZURE_TENANT_ID'],
+      subscriptionId: [config.azure.subscriptionId, 'Repository variable AZURE_SUBSCRIPTION_ID'],
+      stateResourceGroup: [state.resourceGroupName, 'backend.resourceGroup of each environment'],
+      stateStorageAccount: [state.storageAccountName, 'backend.storageAccount of each environment'],
+      stateContainer: [state.containerName, 'backend.container of each environment'],
+    };
+    for (const [key, [value, description]] of Object.entries(outputs)) {
+      new TerraformOutput(this, BOOTSTRAP_OUTPUT_NAMES[key as keyof typeof outputs], {
+        value,
+        description,
+      });
+    }
+
+    Aspects.of(this).add(new TagsAspect(config.tags));
+  }
+}
