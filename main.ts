@@ -5,9 +5,9 @@
  *   AML_DEPLOY_ENVIRONMENTS=staging,production cdktf deploy
  *
  * selects `config/staging.json` and `config/production.json`; unset, the committed
- * example (`config/example.json`) is synthesized, which needs no credentials. When
- * `config/bootstrap.json` exists, the bootstrap stack (state storage and the identities of
- * this repository's workflows) is synthesized too.
+ * example (`config/example.json`) is synthesized, which needs no credentials. The name
+ * `bootstrap` selects the bootstrap stack (`config/bootstrap.json`: state storage and the
+ * identities of this repository's workflows).
  * AML_DEPLOY_CONFIG_DIR names another folder of environment files (default `config`).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -30,20 +30,25 @@ const projectRoot = existsSync(join(__dirname, 'workflows')) ? __dirname : resol
 // As users write it: messages name files the way they see them in the tree.
 const configDir = process.env.AML_DEPLOY_CONFIG_DIR ?? 'config';
 
-/** The environment files AML_DEPLOY_ENVIRONMENTS selects, and any names it has no file for. */
-function selectedEnvironments(): { files: string[]; problems: string[] } {
+/**
+ * What AML_DEPLOY_ENVIRONMENTS selects: environment files, and `bootstrap` for the
+ * bootstrap stack; any name without a file is a problem.
+ */
+function selection(): { files: string[]; bootstrap: boolean; problems: string[] } {
   const dir = resolve(projectRoot, configDir);
   if (!existsSync(dir)) {
     const problem = `AML_DEPLOY_CONFIG_DIR: ${JSON.stringify(configDir)} is not a folder; expected a folder of <environment>.json files`;
-    return { files: [], problems: [problem] };
+    return { files: [], bootstrap: false, problems: [problem] };
   }
   const available = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length))
-    .filter((n) => n !== BOOTSTRAP_FILE_NAME);
+    .map((f) => f.slice(0, -'.json'.length));
   const names = (process.env.AML_DEPLOY_ENVIRONMENTS ?? 'example').split(',').map((s) => s.trim());
   return {
-    files: names.filter((n) => available.includes(n)).map((n) => `${configDir}/${n}.json`),
+    files: names
+      .filter((n) => n !== BOOTSTRAP_FILE_NAME && available.includes(n))
+      .map((n) => `${configDir}/${n}.json`),
+    bootstrap: names.includes(BOOTSTRAP_FILE_NAME) && available.includes(BOOTSTRAP_FILE_NAME),
     problems: names
       .filter((n) => !available.includes(n))
       .map(
@@ -53,20 +58,19 @@ function selectedEnvironments(): { files: string[]; problems: string[] } {
   };
 }
 
-/** `config/bootstrap.json`, if the team uses the bootstrap stack. */
+/** The bootstrap stack's configuration, `config/bootstrap.json`. */
 function bootstrapConfig(problems: string[]): BootstrapConfig | undefined {
   const file = `${configDir}/${BOOTSTRAP_FILE_NAME}.json`;
-  if (!existsSync(resolve(projectRoot, file))) return undefined;
   const r = parseBootstrapConfig(file, readFileSync(resolve(projectRoot, file), 'utf8'));
   if ('problems' in r) problems.push(...r.problems);
   return 'config' in r ? r.config : undefined;
 }
 
 function main(): void {
-  const selected = selectedEnvironments();
+  const selected = selection();
   const problems = [...selected.problems];
-  const bootstrap = bootstrapConfig(problems);
-  // The bootstrap's environments are loaded too: its identities get rights on all of them.
+  const bootstrap = selected.bootstrap ? bootstrapConfig(problems) : undefined;
+  // The bootstrap's environments are loaded too: its identities get rights on each of them.
   const bootstrapFiles = (bootstrap?.environments ?? []).map((n) => `${configDir}/${n}.json`);
   const files = [...new Set([...selected.files, ...bootstrapFiles])];
   let configs: EnvironmentConfig[] = [];
@@ -78,8 +82,8 @@ function main(): void {
   }
   if (problems.length) throw new ConfigError(problems);
 
-  const committedFiles = loadCommittedFiles(projectRoot);
   const app = new App({ stackTraces: false });
+  const committedFiles = loadCommittedFiles(projectRoot);
   for (const config of configs.filter((c) => selected.files.includes(c.file))) {
     new AmlDeployStack(app, stackName(config.name), { config, committedFiles });
   }
