@@ -12,10 +12,20 @@ test('the cdktf.json app command is `npm run build` followed by the compiled app
   expect(packageJson.scripts.synth).toBe('npm run --silent build && node dist/main.js');
 });
 
-/** Runs the app as `cdktf synth` does (the cdktf.json app command), in a fresh outdir. */
+// The app command builds once; the runs below are its second half, `node dist/main.js`.
+beforeAll(() => {
+  const build = spawnSync('sh', ['-c', `node_modules/.bin/${packageJson.scripts.build}`], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  });
+  expect(build.stderr).toBe('');
+  expect(build.status).toBe(0);
+});
+
+/** Runs the compiled app as `cdktf synth` does, in a fresh outdir. */
 function runApp(env: Record<string, string>) {
   const outdir = join(mkdtempSync(join(tmpdir(), 'aml-synth-')), 'out');
-  const r = spawnSync('sh', ['-c', cdktfJson.app], {
+  const r = spawnSync(process.execPath, ['dist/main.js'], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, CDKTF_OUTDIR: outdir, ...env },
     encoding: 'utf8',
