@@ -18,6 +18,7 @@
  *   GITHUB_STEP_SUMMARY  optional: the summary is appended there too
  */
 import { appendFileSync, readFileSync } from 'node:fs';
+import { UserError } from './user-error';
 
 /** GitHub rejects issue comments longer than this many characters. */
 export const COMMENT_LIMIT = 65536;
@@ -218,16 +219,6 @@ export async function upsertComment(
 
 export const USAGE =
   'Usage: node --import tsx scripts/diff-comment.ts --stack <stack> --plan <file> [--failed] [--commit <sha>]';
-
-/** A problem the user can fix: one line, no stack trace. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 export interface Options {
   readonly stack: string;

@@ -21,6 +21,7 @@ import type {
 } from '@azure/eventgrid';
 import { MODEL_REGISTERED_EVENT_TYPE as MODEL_REGISTERED } from '../lib/logic-app-definition';
 import { OUTPUT_NAMES, stackName } from '../lib/naming';
+import { UserError } from './user-error';
 
 /** An Event Grid event as sent over HTTP: `eventTime` is an ISO string, not a Date. */
 export type WireEvent<T> = Omit<EventGridEvent<T>, 'eventTime'> & {
@@ -30,16 +31,6 @@ export type WireEvent<T> = Omit<EventGridEvent<T>, 'eventTime'> & {
 
 export const USAGE =
   'Usage: npm run send-test-event -- --env <env> --model <name> --version <v> [--url <callback-url>]';
-
-/** A problem the user can fix; printed as one line, without a stack trace. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 export interface Options {
   readonly env: string;
