@@ -179,6 +179,14 @@ describe('security rules', () => {
 describe('the rollout script', () => {
   const script = fs.readFileSync(path.join(ROOT, SCRIPT.source), 'utf8');
 
+  test('is committed in a subfolder of .github/workflows/, where GitHub runs no workflow', () => {
+    // Under .github/workflows/ only a token with the Workflows permission can change it (the
+    // dispatch token cannot); GitHub runs only *.yml / *.yaml directly in .github/workflows.
+    expect(SCRIPT.source).toBe('workflows/rollout.sh');
+    expect(SCRIPT.path).toMatch(/^\.github\/workflows\/[\w.-]+\/[\w.-]+$/);
+    expect(SCRIPT.path).not.toMatch(/\.ya?ml$/);
+  });
+
   test('every run: step calls the script at the path the stack commits it to', () => {
     for (const step of steps.filter((s) => s.run !== undefined)) {
       expect(step.run).toMatch(

@@ -7,10 +7,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   COMMENT_LIMIT,
+  DEFAULT_COMMENT_AUTHOR,
   MAX_LISTED,
   commentMarker,
+  isOwnComment,
   parseArgs,
   parsePlan,
+  run,
   summarizeDiff,
   upsertComment,
 } from '../scripts/diff-comment';
@@ -197,8 +200,22 @@ interface Recorded {
   headers: IncomingMessage['headers'];
 }
 
-/** A fake GitHub API on 127.0.0.1 holding one pull request's comments. */
-async function fakeGitHub(comments: { id: number; body: string }[]) {
+interface FakeComment {
+  id: number;
+  body: string;
+  user: { login: string; type: 'Bot' | 'User' };
+}
+
+/** The user behind the workflow's GITHUB_TOKEN, and two others. */
+const ACTIONS_BOT = { login: DEFAULT_COMMENT_AUTHOR, type: 'Bot' } as const;
+const REVIEWER = { login: 'octo-reviewer', type: 'User' } as const;
+const OTHER_BOT = { login: 'dependabot[bot]', type: 'Bot' } as const;
+
+/**
+ * A fake GitHub API on 127.0.0.1 holding one pull request's comments. Comments it creates
+ * are posted by `tokenUser`, as GitHub attributes them to the token's user.
+ */
+async function fakeGitHub(comments: FakeComment[], tokenUser: FakeComment['user'] = ACTIONS_BOT) {
   const requests: Recorded[] = [];
   let nextId = 1000;
   const server: Server = createServer((req, res) => {
@@ -223,7 +240,7 @@ async function fakeGitHub(comments: { id: number; body: string }[]) {
         req.method === 'POST' &&
         url.pathname === '/repos/contoso/mlops-infra/issues/7/comments'
       ) {
-        const created = { id: nextId++, body: body.body };
+        const created = { id: nextId++, body: body.body, user: tokenUser };
         comments.push(created);
         return send(201, { ...created, html_url: `https://github.test/c/${created.id}` });
       }
@@ -243,10 +260,10 @@ async function fakeGitHub(comments: { id: number; body: string }[]) {
 }
 
 const marker = commentMarker(STACK);
-const others = () => [
-  { id: 1, body: 'Looks good to me' },
-  { id: 2, body: `${commentMarker('aml-deploy-production')}\nproduction diff` },
-  { id: 3, body: `> ${marker}\nquoting the diff is not the diff` },
+const others = (): FakeComment[] => [
+  { id: 1, body: 'Looks good to me', user: REVIEWER },
+  { id: 2, body: `${commentMarker('aml-deploy-production')}\nproduction diff`, user: ACTIONS_BOT },
+  { id: 3, body: `> ${marker}\nquoting the diff is not the diff`, user: REVIEWER },
 ];
 
 describe('upsertComment', () => {
@@ -284,8 +301,16 @@ describe('upsertComment', () => {
   });
 
   test('edits the marked comment in place, found on a later page', async () => {
-    const filler = Array.from({ length: 100 }, (_, i) => ({ id: 10 + i, body: `chatter ${i}` }));
-    const gh = await fakeGitHub([...others(), ...filler, { id: 500, body: `${marker}\nold` }]);
+    const filler = Array.from({ length: 100 }, (_, i) => ({
+      id: 10 + i,
+      body: `chatter ${i}`,
+      user: REVIEWER,
+    }));
+    const gh = await fakeGitHub([
+      ...others(),
+      ...filler,
+      { id: 500, body: `${marker}\nold`, user: ACTIONS_BOT },
+    ]);
     try {
       const result = await upsertComment({
         apiUrl: `${gh.apiUrl}/`,
@@ -307,6 +332,107 @@ describe('upsertComment', () => {
     } finally {
       await gh.close();
     }
+  });
+
+  test("a marked comment by anyone else is left alone, and the stack's own is created", async () => {
+    // Anyone can start a comment with the marker; only the token user's comment is the stack's.
+    const decoys: FakeComment[] = [
+      { id: 4, body: `${marker}\n### ✅ no changes (trust me)`, user: REVIEWER },
+      { id: 5, body: `${marker}\nanother bot`, user: OTHER_BOT },
+      // Someone whose login looks like the bot's but is a user account is not the bot either.
+      {
+        id: 6,
+        body: `${marker}\nlook-alike`,
+        user: { login: DEFAULT_COMMENT_AUTHOR, type: 'User' },
+      },
+    ];
+    const gh = await fakeGitHub([...others(), ...decoys]);
+    try {
+      const result = await upsertComment({
+        apiUrl: gh.apiUrl,
+        token: 'test-token',
+        repository: 'contoso/mlops-infra',
+        issueNumber: 7,
+        marker,
+        body: `${marker}\nnew`,
+      });
+      expect(result.action).toBe('created');
+      expect(gh.requests.map((r) => r.method)).toEqual(['GET', 'POST']);
+      expect(gh.comments.slice(0, 6)).toEqual([...others(), ...decoys]);
+      expect(gh.comments[6]).toEqual({ id: 1000, body: `${marker}\nnew`, user: ACTIONS_BOT });
+    } finally {
+      await gh.close();
+    }
+  });
+
+  test("the token user's comment is edited even after someone else's marked one", async () => {
+    const gh = await fakeGitHub([
+      { id: 4, body: `${marker}\ndecoy`, user: REVIEWER },
+      { id: 8, body: `${marker}\nold`, user: ACTIONS_BOT },
+    ]);
+    try {
+      const result = await upsertComment({
+        apiUrl: gh.apiUrl,
+        token: 'test-token',
+        repository: 'contoso/mlops-infra',
+        issueNumber: 7,
+        marker,
+        body: `${marker}\nnew`,
+      });
+      expect(result).toEqual({ action: 'updated', id: 8, url: 'https://github.test/c/8' });
+      expect(gh.comments.map((c) => c.body)).toEqual([`${marker}\ndecoy`, `${marker}\nnew`]);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  test('with a personal access token, the author is that user (a parameter)', async () => {
+    const machineUser = { login: 'Contoso-Deployer', type: 'User' } as const;
+    const gh = await fakeGitHub(
+      [
+        { id: 8, body: `${marker}\nby the actions bot`, user: ACTIONS_BOT },
+        { id: 9, body: `${marker}\nold`, user: machineUser },
+      ],
+      machineUser,
+    );
+    try {
+      const result = await upsertComment({
+        apiUrl: gh.apiUrl,
+        token: 'test-token',
+        repository: 'contoso/mlops-infra',
+        issueNumber: 7,
+        marker,
+        body: `${marker}\nnew`,
+        author: 'contoso-deployer',
+      });
+      expect(result).toMatchObject({ action: 'updated', id: 9 });
+      expect(gh.comments[0].body).toBe(`${marker}\nby the actions bot`);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  test('isOwnComment: marker and author both, the type following the login', () => {
+    const body = `${marker}\ndiff`;
+    expect(isOwnComment({ id: 1, body, user: ACTIONS_BOT }, marker, DEFAULT_COMMENT_AUTHOR)).toBe(
+      true,
+    );
+    expect(isOwnComment({ id: 1, body, user: REVIEWER }, marker, DEFAULT_COMMENT_AUTHOR)).toBe(
+      false,
+    );
+    expect(isOwnComment({ id: 1, body, user: null }, marker, DEFAULT_COMMENT_AUTHOR)).toBe(false);
+    expect(isOwnComment({ id: 1, body }, marker, DEFAULT_COMMENT_AUTHOR)).toBe(false);
+    expect(
+      isOwnComment({ id: 1, body: 'x', user: ACTIONS_BOT }, marker, DEFAULT_COMMENT_AUTHOR),
+    ).toBe(false);
+    expect(isOwnComment({ id: 1, body, user: REVIEWER }, marker, 'Octo-Reviewer')).toBe(true);
+    expect(
+      isOwnComment(
+        { id: 1, body, user: { login: 'octo-reviewer', type: 'Bot' } },
+        marker,
+        'octo-reviewer',
+      ),
+    ).toBe(false);
   });
 
   test("GitHub's refusal is an error naming the call and status", async () => {
@@ -392,6 +518,33 @@ describe('command line', () => {
       expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toBe(
         `${summarizeDiff(REPLACE, STACK)}\n`,
       );
+    } finally {
+      await gh.close();
+    }
+  });
+
+  test('DIFF_COMMENT_AUTHOR names the token user whose comment is edited', async () => {
+    const machineUser = { login: 'contoso-deployer', type: 'User' } as const;
+    const gh = await fakeGitHub(
+      [
+        { id: 4, body: `${marker}\ndecoy`, user: REVIEWER },
+        { id: 9, body: `${marker}\nold`, user: machineUser },
+      ],
+      machineUser,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'diff-comment-'));
+    writeFileSync(join(dir, 'plan.txt'), NO_CHANGES);
+    try {
+      const message = await run(['--stack', STACK, '--plan', join(dir, 'plan.txt')], {
+        GITHUB_API_URL: gh.apiUrl,
+        GITHUB_TOKEN: 'test-token',
+        GITHUB_REPOSITORY: 'contoso/mlops-infra',
+        PR_NUMBER: '7',
+        DIFF_COMMENT_AUTHOR: 'contoso-deployer',
+      });
+      expect(message).toMatch(/^updated comment 9 /);
+      expect(gh.comments[0].body).toBe(`${marker}\ndecoy`);
+      expect(gh.comments[1].body).toBe(summarizeDiff(NO_CHANGES, STACK));
     } finally {
       await gh.close();
     }

@@ -1,7 +1,9 @@
 /**
- * workflows/rollout.sh, run by bash against a fake `az` first on PATH
- * (__tests__/support/fake-az/az). The fake keeps endpoints, deployments and traffic as files
- * and records every call, so each test asserts on the resulting Azure state AND on the calls.
+ * workflows/rollout.sh (committed to .github/workflows/aml-deploy/rollout.sh), run by bash
+ * against a fake `az` first on PATH (__tests__/support/fake-az/az). The fake keeps endpoints,
+ * deployments and traffic as files and records every call, so each test asserts on the
+ * resulting Azure state AND on the calls. GITHUB_EVENT_NAME is repository_dispatch unless a
+ * scenario says workflow_dispatch (a rollback by hand).
  *
  * `run()` runs the steps the way the workflow does: `validate`, then `deploy` if validate
  * wrote proceed=true. The rollout scenarios run the `deploy` step alone (`deployOnly`): it
@@ -59,6 +61,8 @@ interface Scenario {
   fail?: string;
   /** Run only this step of rollout.sh instead of validate-then-deploy. */
   phase?: 'deploy' | 'not-started';
+  /** GITHUB_EVENT_NAME (default: repository_dispatch, an event from the pipeline). */
+  event?: 'repository_dispatch' | 'workflow_dispatch';
 }
 
 interface StepResult {
@@ -197,6 +201,7 @@ async function run(scenario: Scenario = {}): Promise<Run> {
     FAKE_AZ_FAIL: scenario.fail ?? '',
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_EVENT_NAME: scenario.event ?? 'repository_dispatch',
     ...request,
   };
 
@@ -393,6 +398,113 @@ describe('a repeated event (Event Grid delivers at least once)', () => {
       expect(summaryRow(r, 'Outcome')).toBe('unchanged');
       expect(summaryRow(r, 'Traffic after')).toBe('model-v1=100');
       expect(summaryText(r)).toContain('already serves iris version 1 with 100 % of traffic');
+    },
+  );
+});
+
+describe('an event older than the version that serves (late redelivery)', () => {
+  // Event Grid redelivers for up to 24 h: the event of version 3 may arrive after version 5
+  // was deployed. model-v3 and model-v4 are kept from earlier rollouts; model-v5 serves.
+  const endpoints: AzureState['endpoints'] = {
+    [ENDPOINT]: {
+      traffic: { 'model-v3': 0, 'model-v4': 0, 'model-v5': 100 },
+      deployments: {
+        'model-v3': armModel('iris', '3'),
+        'model-v4': armModel('iris', '4'),
+        'model-v5': armModel('iris', '5'),
+      },
+    },
+  };
+  const NEVER_DOWNGRADES =
+    'version 3 is older than the serving version 5; a repository_dispatch never downgrades — use workflow_dispatch to roll back';
+
+  test.concurrent(
+    'repository_dispatch of an older version is skipped: success, no change, a summary line',
+    async () => {
+      const r = await deployOnly({
+        event: 'repository_dispatch',
+        request: { MODEL_VERSION: '3' },
+        state: { endpoints },
+      });
+
+      expect(r.deploy?.code).toBe(0);
+      expect(changes(r)).toEqual([]);
+      expect(r.calls.map(command)).toEqual([
+        'extension add',
+        'ml model show',
+        'ml online-endpoint show',
+        'ml online-deployment list',
+      ]);
+      expect(r.state.endpoints).toEqual(endpoints);
+      expect(summaryRow(r, 'Outcome')).toBe('skipped');
+      expect(summaryRow(r, 'Traffic after')).toBe('model-v3=0 model-v4=0 model-v5=100');
+      expect(summaryText(r)).toContain(`Model iris ${NEVER_DOWNGRADES}.`);
+      expect(r.deploy?.stdout).toContain(
+        `::notice title=AML rollout::Model iris ${NEVER_DOWNGRADES}`,
+      );
+    },
+  );
+
+  test.concurrent(
+    'repository_dispatch is skipped when a higher version has any share, not only 100 %',
+    async () => {
+      // A split left behind (a canary whose rollback could not restore traffic, or a change
+      // by hand): version 5 gets 10 %. A stale event must not take it away.
+      const split = {
+        [ENDPOINT]: {
+          traffic: { 'model-v4': 90, 'model-v5': 10 },
+          deployments: { 'model-v4': armModel('iris', '4'), 'model-v5': 'azureml:iris:5' },
+        },
+      };
+      const r = await deployOnly({ request: { MODEL_VERSION: '4' }, state: { endpoints: split } });
+
+      expect(r.deploy?.code).toBe(0);
+      expect(changes(r)).toEqual([]);
+      expect(r.state.endpoints).toEqual(split);
+      expect(summaryRow(r, 'Outcome')).toBe('skipped');
+      expect(summaryText(r)).toContain(
+        'Model iris version 4 is older than the serving version 5; a repository_dispatch never downgrades',
+      );
+    },
+  );
+
+  test.concurrent('the same request by workflow_dispatch rolls back as before', async () => {
+    const r = await deployOnly({
+      event: 'workflow_dispatch',
+      request: { MODEL_VERSION: '3' },
+      state: { endpoints },
+    });
+
+    expect(r.deploy?.code).toBe(0);
+    expect(callsOf(r, 'ml online-deployment create')).toEqual([]);
+    expect(trafficUpdates(r)).toEqual(['model-v3=100 model-v4=0 model-v5=0']);
+    // model-v5 served before, so it is kept; model-v4 is beyond keepDeployments=1.
+    expect(deletedDeployments(r)).toEqual(['model-v4']);
+    expect(r.state.endpoints[ENDPOINT].traffic).toEqual({ 'model-v3': 100, 'model-v5': 0 });
+    expect(summaryRow(r, 'Outcome')).toBe('succeeded');
+    expect(summaryText(r)).not.toContain('never downgrades');
+  });
+
+  test.concurrent.each([
+    { version: '5', outcome: 'unchanged', traffic: [] },
+    {
+      version: '6',
+      outcome: 'succeeded',
+      traffic: ['model-v3=0 model-v4=0 model-v5=0 model-v6=100'],
+    },
+  ])(
+    'repository_dispatch of version $version (not older): outcome $outcome, as before',
+    async (c) => {
+      const r = await deployOnly({
+        event: 'repository_dispatch',
+        request: { MODEL_VERSION: c.version },
+        state: { endpoints },
+      });
+
+      expect(r.deploy?.code).toBe(0);
+      expect(summaryRow(r, 'Outcome')).toBe(c.outcome);
+      expect(trafficUpdates(r)).toEqual(c.traffic);
+      expect(summaryText(r)).not.toContain('never downgrades');
     },
   );
 });
@@ -631,7 +743,9 @@ describe('cleanup of earlier deployments', () => {
   });
 });
 
-describe('a redeploy of a version that still has a deployment (rollback to a kept one)', () => {
+describe('a redeploy by hand of a version that still has a deployment (rollback to a kept one)', () => {
+  // Rolling back is for people: workflow_dispatch. (An event never downgrades: see above.)
+  const event = 'workflow_dispatch';
   const endpoints: AzureState['endpoints'] = {
     [ENDPOINT]: {
       traffic: { 'model-v1': 0, 'model-v2': 100 },
@@ -640,7 +754,7 @@ describe('a redeploy of a version that still has a deployment (rollback to a kep
   };
 
   test.concurrent('reuses the kept deployment: smoke test, then traffic back to it', async () => {
-    const r = await deployOnly({ request: { MODEL_VERSION: '1' }, state: { endpoints } });
+    const r = await deployOnly({ event, request: { MODEL_VERSION: '1' }, state: { endpoints } });
 
     expect(r.deploy?.code).toBe(0);
     expect(callsOf(r, 'ml online-deployment create')).toEqual([]);
@@ -662,6 +776,7 @@ describe('a redeploy of a version that still has a deployment (rollback to a kep
     'a failed rollback restores traffic and deletes nothing (the deployment existed before)',
     async () => {
       const r = await deployOnly({
+        event,
         request: { MODEL_VERSION: '1' },
         state: { endpoints },
         fail: 'ml online-endpoint update@1',
@@ -684,6 +799,7 @@ describe('a redeploy of a version that still has a deployment (rollback to a kep
         },
       };
       const r = await deployOnly({
+        event,
         request: { MODEL_VERSION: '1' },
         state: { endpoints: broken },
         failedDeployments: ['model-v1'],

@@ -8,10 +8,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeploymentTarget } from './config-types';
 
-/** Source files in this repository (`workflows/`) and where the stack commits them. */
+/**
+ * Source files in this repository (`workflows/`) and where the stack commits them.
+ *
+ * The rollout script runs with the deploy identity, so it lives under `.github/workflows/`
+ * like the workflow itself: GitHub lets only a token with the Workflows permission create or
+ * change anything there, and the Logic App's dispatch token has Contents write only (it could
+ * otherwise rewrite the code that production deployments run). It sits in a subfolder because
+ * GitHub runs only the `*.yml` / `*.yaml` files directly in `.github/workflows` as workflows
+ * and does not look into subfolders.
+ */
 export const COMMITTED_FILES = [
   { source: 'workflows/deploy-model.yml', path: '.github/workflows/aml-deploy-model.yml' },
-  { source: 'workflows/rollout.sh', path: '.github/aml-deploy/rollout.sh' },
+  { source: 'workflows/rollout.sh', path: '.github/workflows/aml-deploy/rollout.sh' },
 ] as const;
 
 /** Path of the deploy workflow in the target repository. */

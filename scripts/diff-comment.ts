@@ -10,12 +10,21 @@
  * its `Plan: N to add, N to change, N to destroy.` line); the whole output follows in a
  * collapsed section, cut to fit GitHub's comment limit.
  *
+ * The earlier comment is found by its marker AND its author: only a comment posted by the
+ * token's own user is edited (see `isOwnComment`). Anyone who can comment can start a comment
+ * with the marker; without the author check the script would write the diff into that person's
+ * comment, which its author can then edit to say anything (say, "no changes") where reviewers
+ * look for the diff. A marked comment by anyone else is left alone and a new one is created.
+ *
  * Environment (set by GitHub Actions, or by the workflow through `env:`):
  *   GITHUB_TOKEN         token with `pull-requests: write`
  *   GITHUB_REPOSITORY    owner/repo
  *   PR_NUMBER            the pull request
  *   GITHUB_API_URL       default https://api.github.com
  *   GITHUB_STEP_SUMMARY  optional: the summary is appended there too
+ *   DIFF_COMMENT_AUTHOR  optional: login of GITHUB_TOKEN's user, whose comments are edited;
+ *                        default github-actions[bot] (the workflow's own token). Set it when
+ *                        GITHUB_TOKEN is a personal access token or a GitHub App's token.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { UserError } from './user-error';
@@ -150,6 +159,9 @@ export function summarizeDiff(
   return `${head}\n${open}${shown}${close}`;
 }
 
+/** The user of the workflow's own `GITHUB_TOKEN` (`github.token`), who posts the comments. */
+export const DEFAULT_COMMENT_AUTHOR = 'github-actions[bot]';
+
 export interface UpsertOptions {
   /** `GITHUB_API_URL`, e.g. https://api.github.com. */
   readonly apiUrl: string;
@@ -157,15 +169,35 @@ export interface UpsertOptions {
   /** owner/repo */
   readonly repository: string;
   readonly issueNumber: number;
-  /** The comment to replace is the one whose body starts with this. */
+  /** The comment to replace is the token user's one whose body starts with this. */
   readonly marker: string;
   readonly body: string;
+  /**
+   * Login of the token's user: only its comments are edited. Default `github-actions[bot]`;
+   * with a personal access token it is that person's (or machine user's) login.
+   */
+  readonly author?: string;
 }
 
-interface IssueComment {
+export interface IssueComment {
   readonly id: number;
   readonly body?: string;
   readonly html_url?: string;
+  readonly user?: { readonly login?: string; readonly type?: string } | null;
+}
+
+/**
+ * Whether `comment` is the stack's earlier comment: it starts with the marker AND was posted
+ * by `author`. A login ending in `[bot]` (GitHub Apps, such as github-actions[bot]; people
+ * cannot choose such a login) must also be of type `Bot`; any other login must be a `User`.
+ * Logins compare case-insensitively, as GitHub treats them.
+ */
+export function isOwnComment(comment: IssueComment, marker: string, author: string): boolean {
+  const user = comment.user;
+  if (typeof comment.body !== 'string' || !comment.body.startsWith(marker)) return false;
+  if (!user || typeof user.login !== 'string') return false;
+  const expectedType = /\[bot\]$/i.test(author) ? 'Bot' : 'User';
+  return user.type === expectedType && user.login.toLowerCase() === author.toLowerCase();
 }
 
 async function github(o: UpsertOptions, method: string, path: string, body?: unknown) {
@@ -189,8 +221,9 @@ async function github(o: UpsertOptions, method: string, path: string, body?: unk
 }
 
 /**
- * Creates the stack's comment on the pull request, or edits the one that starts with the
- * marker. Comments without the marker are never touched.
+ * Creates the stack's comment on the pull request, or edits the token user's comment that
+ * starts with the marker. Other comments (without the marker, or by anyone else) are never
+ * touched.
  */
 export async function upsertComment(
   o: UpsertOptions,
@@ -202,7 +235,8 @@ export async function upsertComment(
       'GET',
       `${base}/${o.issueNumber}/comments?per_page=100&page=${page}`,
     );
-    const mine = comments.find((c) => typeof c.body === 'string' && c.body.startsWith(o.marker));
+    const author = o.author ?? DEFAULT_COMMENT_AUTHOR;
+    const mine = comments.find((c) => isOwnComment(c, o.marker, author));
     if (mine) {
       const updated: IssueComment = await github(o, 'PATCH', `${base}/comments/${mine.id}`, {
         body: o.body,
@@ -286,6 +320,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     issueNumber,
     marker: commentMarker(opts.stack),
     body,
+    author: env.DIFF_COMMENT_AUTHOR || DEFAULT_COMMENT_AUTHOR,
   });
   return `${result.action} comment ${result.id}${result.url ? ` (${result.url})` : ''}: ${headline(parsePlan(planText, opts.failed), opts.stack)}`;
 }

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Rolls one registered Azure ML model version out to its managed online endpoint.
 #
-# aml-deploy-pipeline commits this file to .github/aml-deploy/rollout.sh in the target
-# repository; .github/workflows/aml-deploy-model.yml runs it from a checkout of that
+# aml-deploy-pipeline commits this file to .github/workflows/aml-deploy/rollout.sh in the
+# target repository; .github/workflows/aml-deploy-model.yml runs it from a checkout of that
 # repository, so the spec paths in AML_DEPLOYMENT_TARGETS are relative to the current folder.
+# It lives under .github/workflows/ because it runs with the deploy identity: GitHub lets only
+# a token with the Workflows permission change files there (the Logic App's dispatch token has
+# Contents write only). GitHub runs only *.yml / *.yaml directly in .github/workflows as
+# workflows; subfolders are not scanned, so this file is never taken for one.
 # Edit it in aml-deploy-pipeline (workflows/rollout.sh): the next deploy overwrites this copy.
 # docs/rollout.md there explains the behaviour; this file says how.
 #
@@ -24,6 +28,9 @@
 #                                                   the GitHub environment's variables
 #   ROLLOUT_STARTED_AT                              deploy/not-started: epoch seconds from validate
 #   GITHUB_STEP_SUMMARY, GITHUB_OUTPUT              set by GitHub Actions
+#   GITHUB_EVENT_NAME                               set by GitHub Actions: repository_dispatch
+#                                                   never deploys a version older than the
+#                                                   newest one serving (see deploy)
 set -euo pipefail
 # Character ranges in the patterns below mean ASCII letters and digits, whatever the locale.
 export LC_ALL=C
@@ -73,6 +80,8 @@ AZURE_AUTH_MODE="${AZURE_AUTH_MODE-}"
 AML_RESOURCE_GROUP="${AML_RESOURCE_GROUP-}"
 AML_WORKSPACE="${AML_WORKSPACE-}"
 AML_DEPLOYMENT_TARGETS="${AML_DEPLOYMENT_TARGETS-}"
+# "repository_dispatch" (an event from the pipeline) or "workflow_dispatch" (a person).
+GITHUB_EVENT_NAME="${GITHUB_EVENT_NAME-}"
 
 STARTED_AT="$EPOCHSECONDS"
 # Filled in by find_target.
@@ -147,7 +156,8 @@ fail() {
   exit 1
 }
 
-# Ends the run successfully without a rollout: nothing to do for this model here.
+# Ends the run successfully without a rollout: nothing to do for this model here, or an event
+# older than the version that serves. Must come before anything changes in Azure.
 skip() {
   DETAILS+=("$1")
   OUTCOME="skipped"
@@ -463,6 +473,8 @@ find_target() {
 #   restore      traffic map that puts everything back as it was
 #   cleanup      deployments to delete once the deployment serves
 #   traffic after, deployments after (if all goes well)
+#   newer        the newest version of this model that receives traffic (any share above 0),
+#                if it is higher than the requested version; else ""
 # Traffic maps are in the only form `--traffic` takes: "a=90 b=10". jq's errors, if any, are
 # printed too, for the failure message.
 plan() {
@@ -528,11 +540,17 @@ plan() {
     | ([$all[].name] + (if $existing == "" then [$name] else [] end)
         | unique - $cleanup) as $after
     | ($after | map(. as $n | ($all[] | select(.name == $n) | .label) // "\($n) (\($model):\($version))")) as $after_labels
+    # Versions compare as numbers; a deployment of this model with a version that is not a
+    # whole number (made by hand) does not count.
+    | ([$all[] | select(ours and .share > 0 and (.ref.version | test("^[0-9]{1,15}$")))
+        | .ref.version | tonumber] | max) as $newest_serving
+    | (if $newest_serving != null and $newest_serving > ($version | tonumber)
+       then $newest_serving | tostring else "" end) as $newer
     | ($serving | tostring), $existing, $conflict, $unusable,
       ($before | map_text), ($all | map(.label) | join(", ")),
       $canary_map, ($final | map_text), $restore, ($cleanup | join(" ")),
       ($final | with_entries(select(.key | IN($cleanup[]) | not)) | map_text),
-      ($after_labels | join(", "))
+      ($after_labels | join(", ")), $newer
     | clean' 2>&1
 }
 
@@ -598,7 +616,7 @@ roll_back() {
 }
 
 deploy() {
-  local endpoint_json deployments_json plan_fields serving existing conflict unusable
+  local endpoint_json deployments_json plan_fields serving existing conflict unusable newer
   local canary_traffic final_traffic cleanup traffic_after deployments_after name old
   local deleted=() failed_deletes=()
 
@@ -641,6 +659,7 @@ deploy() {
   cleanup="${plan_fields[9]-}"
   traffic_after="${plan_fields[10]-}"
   deployments_after="${plan_fields[11]-}"
+  newer="${plan_fields[12]-}"
   TRAFFIC_AFTER="$TRAFFIC_BEFORE"
   DEPLOYMENTS_AFTER="$DEPLOYMENTS_BEFORE"
 
@@ -650,6 +669,14 @@ deploy() {
     DEPLOYMENT="$existing"
     DETAILS+=("Deployment $existing of endpoint $ENDPOINT already serves $MODEL_NAME version $MODEL_VERSION with 100 % of traffic; nothing was changed.")
     return 0
+  fi
+  # Event Grid redelivers for up to 24 h, so an event for an older version can arrive after a
+  # newer version was deployed (and can even displace the newer version's waiting run, since
+  # GitHub keeps only the last queued run of a concurrency group). An event only rolls
+  # forward: when any share of traffic already goes to a higher version of this model, the
+  # event is stale. A person rolls back with workflow_dispatch, which is not checked here.
+  if [[ "$GITHUB_EVENT_NAME" == repository_dispatch && -n "$newer" ]]; then
+    skip "Model $MODEL_NAME version $MODEL_VERSION is older than the serving version $newer; a repository_dispatch never downgrades — use workflow_dispatch to roll back. Nothing was changed: traffic on endpoint $ENDPOINT stays \"$TRAFFIC_BEFORE\"."
   fi
   if [[ -n "$conflict" ]]; then
     fail "Endpoint $ENDPOINT already has a deployment named $DEPLOYMENT that runs another model: $conflict. Delete it, then run again."
