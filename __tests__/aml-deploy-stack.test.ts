@@ -64,16 +64,38 @@ describe('deploy identity', () => {
     for (const a of assignments) expect(a.scope).not.toMatch(/^\/subscriptions\/[^/]+$/);
   });
 
-  test('whoever deploys owns the application, with the configured further owners', () => {
+  test('owners: whoever runs Terraform by default, the configured deployers when given', () => {
+    const deployerRef = '${data.azuread_client_config.deploy-identity_deployer_6003D3C3.object_id}';
+    expect(oidc).toHaveResourceWithProperties(Application, { owners: [deployerRef] });
+    expect(oidc).toHaveResourceWithProperties(ServicePrincipal, { owners: [deployerRef] });
+
+    // Fixed IDs: a plan by another principal (a pull request's diff) changes no owner.
     const json = exampleJson();
-    json.azure.applicationOwners = ['22222222-2222-2222-2222-222222222222'];
+    json.azure.deployers = ['22222222-2222-2222-2222-222222222222'];
     const s = synthStack(configFrom(json));
-    const owners = [
-      '${data.azuread_client_config.deploy-identity_deployer_6003D3C3.object_id}',
-      '22222222-2222-2222-2222-222222222222',
-    ];
+    const owners = ['22222222-2222-2222-2222-222222222222'];
     expect(s).toHaveResourceWithProperties(Application, { owners });
     expect(s).toHaveResourceWithProperties(ServicePrincipal, { owners });
+    expect(JSON.parse(s).data.azuread_client_config).toBeUndefined();
+    expect(JSON.parse(s).data.azurerm_client_config).toBeUndefined();
+    expect(s).toHaveResourceWithProperties(RoleAssignment, {
+      role_definition_name: 'Key Vault Secrets Officer',
+      principal_id: '22222222-2222-2222-2222-222222222222',
+    });
+  });
+
+  test('an environment that does not own the workflow commits no file', () => {
+    const json = exampleJson();
+    json.github.commitWorkflow = false;
+    expect(
+      Object.keys(resourcesOf(synthStack(configFrom(json)), 'github_repository_file')),
+    ).toEqual([]);
+  });
+
+  test('destroy leaves the vault soft-deleted: purging needs subscription-wide rights', () => {
+    expect(JSON.parse(oidc).provider.azurerm[0].features).toEqual([
+      { key_vault: [{ purge_soft_delete_on_destroy: false }] },
+    ]);
   });
 
   test('the configured role is the one granted', () => {
@@ -241,10 +263,14 @@ describe('no secret in the synthesized JSON', () => {
     if (node && typeof node === 'object') {
       return Object.entries(node).flatMap(([k, v]) => {
         const p = `${path}.${k}`;
-        if (typeof v === 'string' && secretAttribute.test(k) && !/^\$\{[^}]+\}$/s.test(v.trim())) {
-          return v.startsWith('${jsonencode(') ? [] : [p];
+        if (typeof v !== 'string') return literalSecrets(v, p);
+        // A jsonencode'd map (AZURE_CREDENTIALS): each secret key must map to a reference.
+        if (v.startsWith('${jsonencode(')) {
+          return [...v.matchAll(/"(\w+)" = ("?)/g)]
+            .filter(([, key, quote]) => secretAttribute.test(key) && quote === '"')
+            .map(([, key]) => `${p}.${key}`);
         }
-        return literalSecrets(v, p);
+        return secretAttribute.test(k) && !/^\$\{[^}]+\}$/s.test(v.trim()) ? [p] : [];
       });
     }
     return [];
@@ -270,6 +296,11 @@ describe('no secret in the synthesized JSON', () => {
   test('the leak check catches a literal secret', () => {
     expect(literalSecrets({ resource: { x: { y: { client_secret: 'abc' } } } })).toEqual([
       '.resource.x.y.client_secret',
+    ]);
+    const creds =
+      '${jsonencode({"clientId" = azuread_application.a.client_id, "clientSecret" = "abc"})}';
+    expect(literalSecrets({ s: { plaintext_value: creds } })).toEqual([
+      '.s.plaintext_value.clientSecret',
     ]);
     expect('token ghp_0123456789abcdefghijABCDEFGHIJ').toMatch(credentialShapes[0]);
   });

@@ -80,7 +80,7 @@ const OPERATOR = '${data.azurerm_client_config.operator.object_id}';
 const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
 const RG_STAGING = `${SUB}/resourceGroups/rg-mlops-staging`;
 const RG_PRODUCTION = `${SUB}/resourceGroups/rg-mlops-production`;
-const CONTAINER = '${azurerm_storage_container.state_container_1883D0F8.resource_manager_id}';
+const CONTAINER = '${azurerm_storage_container.state_container_1883D0F8.id}';
 const ACCOUNT = '${azurerm_storage_account.state_account_58633B45.id}';
 const REFRESH_ROLE =
   '${azurerm_role_definition.identities_plan-refresh-role-00000000_D686A280.role_definition_resource_id}';
@@ -635,7 +635,7 @@ describe('bootstrap configuration', () => {
       (c, v) => (c.github.applyEnvironments = ['infra-staging', v]),
       'Infra Production',
       'infra/production',
-      '"infra/production" is not accepted; expected a GitHub environment name: 1-255 characters without quotes, commas, semicolons or slashes',
+      '"infra/production" is not accepted; expected a GitHub environment name: 1-255 characters without quotes, commas, semicolons, slashes, control characters, "${", "%{" or "@{"',
     ],
     [
       'namePrefix',

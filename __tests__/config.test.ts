@@ -29,6 +29,7 @@ describe('a valid configuration', () => {
       environment: 'production',
       reviewerUsers: ['octocat'],
       reviewerTeams: [],
+      commitWorkflow: true,
     });
   });
 
@@ -37,17 +38,28 @@ describe('a valid configuration', () => {
       azure: example.azure,
       github: { owner: 'contoso', repository: 'models' },
       targets: [{ model: 'm', endpoint: 'ep-m', endpointSpec: 'e.yml', deploymentSpec: 'd.yaml' }],
+      trigger: { alertEmails: ['oncall@example.com'] },
     };
     const r = parseEnvironmentConfig('config/staging.json', JSON.stringify(minimal));
     if ('problems' in r) throw new Error(r.problems.join('\n'));
     expect(r.config).toMatchObject({
-      github: { branch: 'main', environment: 'staging', reviewerUsers: [], reviewerTeams: [] },
-      azure: { applicationOwners: [] },
+      github: {
+        branch: 'main',
+        environment: 'staging',
+        reviewerUsers: [],
+        reviewerTeams: [],
+        commitWorkflow: true,
+      },
+      azure: { deployers: [] },
       auth: { mode: 'oidc', secretRotationDays: 90 },
       role: 'Contributor',
       namePrefix: 'amldeploy',
       tags: {},
-      trigger: { alertEmails: [], keyVaultPurgeProtection: false, githubTokenSource: 'variable' },
+      trigger: {
+        alertEmails: ['oncall@example.com'],
+        keyVaultPurgeProtection: false,
+        githubTokenSource: 'out-of-band',
+      },
     });
     expect(r.config.targets[0]).toEqual({
       model: 'm',
@@ -65,7 +77,7 @@ describe.each([
   [
     'unknown key, with a suggestion',
     (c: any) => (c.github.repo = 'x'),
-    'config/staging.json: github.repo: is not a known field; expected one of owner, repository, branch, environment, requiredReviewers (did you mean "repository"?)',
+    'config/staging.json: github.repo: is not a known field; expected one of owner, repository, branch, environment, commitWorkflow, requiredReviewers (did you mean "repository"?)',
   ],
   [
     'missing required field',
@@ -86,6 +98,11 @@ describe.each([
     'invalid GitHub repository',
     (c: any) => (c.github.repository = 'my repo'),
     'config/staging.json: github.repository: "my repo" is not accepted; expected a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
+  ],
+  [
+    'GitHub environment with a template sequence',
+    (c: any) => (c.github.environment = 'prod@{x}'),
+    'config/staging.json: github.environment: "prod@{x}" is not accepted; expected a GitHub environment name: 1-255 characters without quotes, commas, semicolons, slashes, control characters, "${", "%{" or "@{"',
   ],
   [
     'unknown auth mode',
@@ -179,14 +196,19 @@ describe.each([
     'config/staging.json: tags.cost: 12 is not accepted; expected a tag value: a string of at most 256 characters',
   ],
   [
+    'no alert address',
+    (c: any) => (c.trigger.alertEmails = []),
+    'config/staging.json: trigger.alertEmails: has 0 entries; expected 1 to 20',
+  ],
+  [
     'alert address not an email',
     (c: any) => (c.trigger.alertEmails = ['oncall']),
     'config/staging.json: trigger.alertEmails[0]: "oncall" is not accepted; expected an email address such as "ml-oncall@example.com"',
   ],
   [
     'application owner that is not an object ID',
-    (c: any) => (c.azure.applicationOwners = ['infra-apply']),
-    'config/staging.json: azure.applicationOwners[0]: "infra-apply" is not accepted; expected a GUID such as "00000000-0000-0000-0000-000000000000"',
+    (c: any) => (c.azure.deployers = ['infra-apply']),
+    'config/staging.json: azure.deployers[0]: "infra-apply" is not accepted; expected a GUID such as "00000000-0000-0000-0000-000000000000"',
   ],
   [
     'backend configured halfway',
@@ -274,10 +296,17 @@ test('a file name that is not a usable environment name', () => {
 
 describe('loadConfigs across environments', () => {
   const files: Record<string, unknown> = {
-    'config/staging.json': variant((c) => (c.github.environment = 'staging')),
+    'config/staging.json': variant((c) => {
+      c.github.environment = 'staging';
+      c.github.commitWorkflow = false;
+    }),
     'config/production.json': example,
-    'other/production.json': variant((c) => (c.github.environment = 'prod-2')),
-    'config/clash.json': example,
+    'other/production.json': variant((c) => {
+      c.github.environment = 'prod-2';
+      c.github.commitWorkflow = false;
+    }),
+    'config/clash.json': variant((c) => (c.github.commitWorkflow = false)),
+    'config/second-owner.json': variant((c) => (c.github.environment = 'other')),
     'config/broken.json': variant((c) => (c.auth.mode = 'x')),
   };
   const read = (f: string) => {
@@ -293,6 +322,12 @@ describe('loadConfigs across environments', () => {
     }
     throw new Error('expected a ConfigError');
   };
+
+  test('two environments sharing a repository, one owning its workflow files', () => {
+    expect(errorOf(['config/production.json', 'config/second-owner.json'])).toEqual([
+      'config/second-owner.json: github.commitWorkflow: true is not accepted; config/production.json already commits the workflow to contoso/mlops-models, and one environment must own those files (set "commitWorkflow": false in all but one; the production one keeps workflow changes behind its approval)',
+    ]);
+  });
 
   test('two environments load side by side', () => {
     const configs = loadConfigs(['config/staging.json', 'config/production.json'], read);

@@ -705,7 +705,7 @@ describe('props', () => {
       buildLogicAppDefinition({
         owner: 'contoso ml',
         repository: 'contoso-ml/model-serving',
-        environment: ' ',
+        environment: 'prod${x}',
         workspace: 'x',
         keyVaultUri: 'https://kv-contoso-stg.vault.azure.net',
         tokenSecretName: 'github_token',
@@ -713,10 +713,10 @@ describe('props', () => {
     ).toThrow(
       [
         'Invalid Logic App definition props:',
-        `- owner "contoso ml" is not a GitHub user or organization name (letters, digits, single hyphens, at most 39).`,
-        `- repository "contoso-ml/model-serving" is not a GitHub repository name (letters, digits, '.', '-', '_'; without the owner).`,
-        `- environment " " must be a non-empty GitHub environment name without control characters, '\${', '%{' or '@{'.`,
-        `- workspace "x" is not an Azure ML workspace name (3-33 letters, digits, '-', '_', starting with a letter or digit).`,
+        '- owner: "contoso ml" is not accepted; expected a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen',
+        '- repository: "contoso-ml/model-serving" is not accepted; expected a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
+        '- environment: "prod${x}" is not accepted; expected a GitHub environment name: 1-255 characters without quotes, commas, semicolons, slashes, control characters, "${", "%{" or "@{"',
+        '- workspace: "x" is not accepted; expected an Azure ML workspace name: 3-33 letters, digits, "-" or "_", starting with a letter or digit',
         `- tokenSecretName "github_token" is not a Key Vault secret name (1-127 letters, digits, '-').`,
         `- keyVaultUri "https://kv-contoso-stg.vault.azure.net" must be the vault URI with its trailing slash, e.g. 'https://kv-x.vault.azure.net/' (or the key vault's vault_uri token).`,
       ].join('\n'),

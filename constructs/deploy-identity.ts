@@ -39,9 +39,11 @@ export interface DeployIdentityProps {
    */
   readonly authMode?: AuthMode;
   /**
-   * Object IDs of further owners of the application and service principal. Whoever runs
-   * Terraform is always an owner (azuread otherwise removes it right after creating them).
-   * @default - only whoever runs Terraform
+   * Object IDs of the owners of the application and service principal: the principals that
+   * deploy (an owner is needed to change them later with `Application.ReadWrite.OwnedBy`,
+   * and azuread removes an unlisted creator right after creating them). Fixed IDs keep
+   * plans by other principals, such as a pull request's diff, free of owner changes.
+   * @default - whoever runs Terraform
    */
   readonly owners?: readonly string[];
   /** GitHub repository and environment whose deploy job may sign in (oidc mode). */
@@ -78,8 +80,9 @@ export class DeployIdentity extends Construct {
     super(scope, id);
     const authMode = props.authMode ?? 'oidc';
 
-    const deployer = new DataAzureadClientConfig(this, 'deployer', {});
-    const owners = [deployer.objectId, ...(props.owners ?? [])];
+    const owners = props.owners?.length
+      ? [...props.owners]
+      : [new DataAzureadClientConfig(this, 'deployer', {}).objectId];
     const application = new Application(this, 'application', {
       displayName: props.displayName,
       signInAudience: 'AzureADMyOrg',

@@ -24,6 +24,8 @@ export class DispatchLogicApp extends Construct {
   public readonly principalId: string;
   /** The trigger's URL, including its SAS signature: a secret. */
   public readonly callbackUrl: string;
+  /** The action resources: the workflow answers requests as designed once they exist. */
+  public readonly actions: readonly LogicAppActionCustom[];
 
   constructor(scope: Construct, id: string, props: DispatchLogicAppProps) {
     super(scope, id);
@@ -64,5 +66,6 @@ export class DispatchLogicApp extends Construct {
         }),
       );
     }
+    this.actions = [...created.values()];
   }
 }

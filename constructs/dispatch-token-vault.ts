@@ -20,8 +20,14 @@ export interface DispatchTokenVaultProps {
    */
   readonly token?: { readonly value: string; readonly version: number };
   /**
-   * Purge protection. Once on it cannot be turned off, and a destroyed vault keeps its
-   * name for the retention period (90 days), so a redeploy needs another name.
+   * Object IDs that may write the token (`Key Vault Secrets Officer`): the principals that
+   * deploy. Fixed IDs keep plans by other principals free of role-assignment replacements.
+   * @default - whoever runs Terraform
+   */
+  readonly secretsOfficers?: readonly string[];
+  /**
+   * Purge protection: nobody can purge the vault or its secrets during the 7-day
+   * soft-delete retention. Once on it cannot be turned off.
    * @default false
    */
   readonly purgeProtection?: boolean;
@@ -36,11 +42,10 @@ export class DispatchTokenVault extends Construct {
   public readonly vaultId: string;
   /** `https://<name>.vault.azure.net/`, with the trailing slash. */
   public readonly vaultUri: string;
-  public readonly secretName: string;
+  public readonly vaultName: string;
 
   constructor(scope: Construct, id: string, props: DispatchTokenVaultProps) {
     super(scope, id);
-    const deployer = new DataAzurermClientConfig(this, 'deployer', {});
     const vault = new KeyVault(this, 'vault', {
       name: props.name,
       resourceGroupName: props.resourceGroupName,
@@ -49,24 +54,37 @@ export class DispatchTokenVault extends Construct {
       skuName: 'standard',
       rbacAuthorizationEnabled: true,
       purgeProtectionEnabled: props.purgeProtection ?? false,
-      softDeleteRetentionDays: 90,
+      // The minimum: a destroyed vault keeps its name this long (see the provider's
+      // key_vault features in the stack), so a teardown and redeploy wait a week at most.
+      softDeleteRetentionDays: 7,
     });
     this.vaultId = vault.id;
     this.vaultUri = vault.vaultUri;
-    this.secretName = props.secretName;
+    this.vaultName = vault.name;
 
-    const officer = new RoleAssignment(this, 'deployer-secrets-officer', {
-      scope: vault.id,
-      roleDefinitionName: 'Key Vault Secrets Officer',
-      principalId: deployer.objectId,
-      description: 'Lets the deployer write the GitHub dispatch token',
-    });
+    const officers = props.secretsOfficers?.length
+      ? props.secretsOfficers.map((id, i) => [`deployer-secrets-officer-${i}`, id] as const)
+      : [
+          [
+            'deployer-secrets-officer',
+            new DataAzurermClientConfig(this, 'deployer', {}).objectId,
+          ] as const,
+        ];
+    const assignments = officers.map(
+      ([id, principalId]) =>
+        new RoleAssignment(this, id, {
+          scope: vault.id,
+          roleDefinitionName: 'Key Vault Secrets Officer',
+          principalId,
+          description: 'Lets the deployer write the GitHub dispatch token',
+        }),
+    );
     if (!props.token) return;
 
     // Azure RBAC takes a while to reach Key Vault's data plane; writing the secret at once fails with 403.
     const propagation = new Sleep(this, 'role-propagation', {
       createDuration: '60s',
-      dependsOn: [officer],
+      dependsOn: assignments,
     });
     new KeyVaultSecret(this, 'github-token', {
       keyVaultId: vault.id,

@@ -6,12 +6,8 @@ export interface FailureAlertsProps {
   readonly resourceGroupName: string;
   /** Action group name; its first 12 characters are also its short name (SMS/email sender). */
   readonly actionGroupName: string;
-  /**
-   * Who hears about failures. Without addresses the alerts still fire and show in
-   * Azure Monitor, but notify nobody.
-   * @default - no notifications
-   */
-  readonly emails?: readonly string[];
+  /** Who hears about failures (at least one address). */
+  readonly emails: readonly string[];
   /** Resource ID of the Logic App workflow. */
   readonly logicAppId: string;
   /** Resource ID of the Event Grid system topic. */
@@ -27,21 +23,17 @@ export interface FailureAlertsProps {
 export class FailureAlerts extends Construct {
   constructor(scope: Construct, id: string, props: FailureAlertsProps) {
     super(scope, id);
-    const emails = props.emails ?? [];
-    const actionGroup =
-      emails.length > 0
-        ? new MonitorActionGroup(this, 'action-group', {
-            name: props.actionGroupName,
-            resourceGroupName: props.resourceGroupName,
-            shortName: props.actionGroupName.slice(0, 12),
-            emailReceiver: emails.map((address, i) => ({
-              name: `email-${i}`,
-              emailAddress: address,
-              useCommonAlertSchema: true,
-            })),
-          })
-        : undefined;
-    const action = actionGroup ? [{ actionGroupId: actionGroup.id }] : undefined;
+    const actionGroup = new MonitorActionGroup(this, 'action-group', {
+      name: props.actionGroupName,
+      resourceGroupName: props.resourceGroupName,
+      shortName: props.actionGroupName.slice(0, 12),
+      emailReceiver: props.emails.map((address, i) => ({
+        name: `email-${i}`,
+        emailAddress: address,
+        useCommonAlertSchema: true,
+      })),
+    });
+    const action = [{ actionGroupId: actionGroup.id }];
     const common = {
       resourceGroupName: props.resourceGroupName,
       severity: 1,

@@ -4,6 +4,7 @@ import { EventgridSystemTopicEventSubscription } from '@cdktf/provider-azurerm/l
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { MODEL_REGISTERED_EVENT_TYPE } from '../lib/logic-app-definition';
 
@@ -42,6 +43,12 @@ export interface ModelRegisteredEventsProps {
   readonly models: readonly string[];
   /** Webhook that receives deliveries: the Logic App trigger's callback URL. */
   readonly webhookUrl: string;
+  /**
+   * What must exist before the subscription is created, since Event Grid validates the
+   * webhook then (the Logic App's actions that answer the handshake).
+   * @default - nothing beyond the URL
+   */
+  readonly webhookReady?: readonly ITerraformDependable[];
   /** Storage account for dead letters (3-24 lowercase letters and digits, globally unique). */
   readonly deadLetterAccountName: string;
   readonly location: string;
@@ -99,7 +106,7 @@ export class ModelRegisteredEvents extends Construct {
       containerAccessType: 'private',
     });
     const writer = new RoleAssignment(this, 'topic-dead-letter-writer', {
-      scope: container.resourceManagerId,
+      scope: container.id,
       roleDefinitionName: 'Storage Blob Data Contributor',
       principalId: topicPrincipalId,
       principalType: 'ServicePrincipal',
@@ -123,7 +130,7 @@ export class ModelRegisteredEvents extends Construct {
         storageAccountId: account.id,
         storageBlobContainerName: container.name,
       },
-      dependsOn: [writer],
+      dependsOn: [writer, ...(props.webhookReady ?? [])],
     });
     this.subscriptionName = subscription.name;
   }

@@ -43,15 +43,17 @@ export interface ModelRegisteredTriggerProps {
    */
   readonly token?: { readonly value: string; readonly version: number };
   /**
+   * Principals that deploy: they may write the token.
+   * @default - whoever runs Terraform
+   */
+  readonly deployers?: readonly string[];
+  /**
    * Key Vault purge protection.
    * @default false
    */
   readonly keyVaultPurgeProtection?: boolean;
-  /**
-   * Addresses notified of failed runs and dead-lettered events.
-   * @default - alerts notify nobody
-   */
-  readonly alertEmails?: readonly string[];
+  /** Addresses notified of failed runs and dead-lettered events (at least one). */
+  readonly alertEmails: readonly string[];
 }
 
 /**
@@ -79,9 +81,10 @@ export class ModelRegisteredTrigger extends Construct {
       tenantId: props.tenantId,
       secretName: TOKEN_SECRET_NAME,
       token: props.token,
+      secretsOfficers: props.deployers,
       purgeProtection: props.keyVaultPurgeProtection,
     });
-    this.keyVaultName = names.keyVault;
+    this.keyVaultName = vault.vaultName;
 
     const logicApp = new DispatchLogicApp(this, 'logic-app', {
       name: names.logicApp,
@@ -108,9 +111,11 @@ export class ModelRegisteredTrigger extends Construct {
       subscriptionName: names.eventSubscription,
       models: props.models,
       webhookUrl: logicApp.callbackUrl,
+      // The validation handshake needs Respond_to_validation, which the actions deploy.
+      webhookReady: logicApp.actions,
       deadLetterAccountName: names.storageAccount,
     });
-    this.deadLetterAccountName = names.storageAccount;
+    this.deadLetterAccountName = events.deadLetterAccountName;
 
     new FailureAlerts(this, 'alerts', {
       resourceGroupName: props.resourceGroupName,

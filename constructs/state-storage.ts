@@ -107,6 +107,6 @@ export class StateStorage extends Construct {
     this.storageAccountName = account.name;
     this.storageAccountId = account.id;
     this.containerName = container.name;
-    this.containerId = container.resourceManagerId;
+    this.containerId = container.id;
   }
 }

@@ -20,11 +20,15 @@ export const githubRepository = text(
   /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/,
   'a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
 );
+// Also no '${', '%{' or '@{': the name reaches Terraform strings and Logic App expressions.
 export const githubEnvironment = text(
-  /^[^'"`,;\\/]{1,255}$/u,
-  'a GitHub environment name: 1-255 characters without quotes, commas, semicolons or slashes',
+  /^(?!.*[$%@]\{)(?=.*\S)[^'"`,;\\/\p{Cc}]{1,255}$/u,
+  'a GitHub environment name: 1-255 characters without quotes, commas, semicolons, slashes, control characters, "${", "%{" or "@{"',
 );
-// Azure resource naming rules (learn.microsoft.com "Naming rules and restrictions for Azure resources").
+export const workspaceName = text(
+  /^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/,
+  'an Azure ML workspace name: 3-33 letters, digits, "-" or "_", starting with a letter or digit',
+);
 export const resourceGroup = text(
   /^[-\w.()]{0,89}[-\w()]$/u,
   'a resource group name: 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending in "."',

@@ -37,11 +37,12 @@ export interface AzureConfig {
   /** Existing Event Grid system topic of the workspace; absent: the stack creates one. */
   readonly eventGridSystemTopic?: string;
   /**
-   * Object IDs of further owners of the deploy identity's application, besides whoever
-   * deploys: the bootstrap's `apply_principal_object_id`, whose Graph permission reaches
-   * only applications it owns.
+   * Object IDs of the principals that run `cdktf deploy` for this environment (in a team:
+   * the bootstrap's `apply_principal_object_id`). They own the deploy identity's
+   * application and may write the dispatch token. Empty: whoever runs Terraform, read at
+   * plan time, which suits one person deploying from a workstation.
    */
-  readonly applicationOwners: readonly string[];
+  readonly deployers: readonly string[];
 }
 
 export interface GitHubConfig {
@@ -55,6 +56,11 @@ export interface GitHubConfig {
   readonly reviewerUsers: readonly string[];
   /** Team slugs (in `owner`) that may approve a deployment. */
   readonly reviewerTeams: readonly string[];
+  /**
+   * Whether this environment commits the workflow files. Environments sharing a repository
+   * share its workflow, which exactly one of them may own (create, update, destroy).
+   */
+  readonly commitWorkflow: boolean;
 }
 
 export interface AuthConfig {

@@ -19,6 +19,7 @@ import {
   resourceGroup,
   storageAccountName,
   tags,
+  workspaceName,
 } from './config-fields';
 import { boolean, integer, list, object, oneOf, optional, text, type Problem } from './schema';
 
@@ -30,10 +31,6 @@ const gitBranch = text(
 );
 const githubTeamSlug = text(/^[a-z0-9][a-z0-9-]{0,99}$/, 'a team slug such as "ml-platform"');
 
-const workspaceName = text(
-  /^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/,
-  'an Azure ML workspace name: 3-33 letters, digits, "-" or "_", starting with a letter or digit',
-);
 const systemTopicName = text(
   /^[A-Za-z0-9-]{3,128}$/,
   'an Event Grid system topic name: 3-128 letters, digits or "-"',
@@ -92,7 +89,7 @@ const environmentSchema = object({
     resourceGroup,
     workspace: workspaceName,
     eventGridSystemTopic: optional(systemTopicName),
-    applicationOwners: optional(
+    deployers: optional(
       list(guid, { max: 20, unique: (g) => g.toLowerCase(), uniqueName: 'owner' }),
       [],
     ),
@@ -102,6 +99,7 @@ const environmentSchema = object({
     repository: githubRepository,
     branch: optional(gitBranch, 'main'),
     environment: optional(githubEnvironment),
+    commitWorkflow: optional(boolean, true),
     requiredReviewers: optional(
       object({
         users: optional(list(githubOwner, { max: 6 }), []),
@@ -130,14 +128,13 @@ const environmentSchema = object({
   }),
   namePrefix: optional(namePrefix, 'amldeploy'),
   tags: optional(tags, {}),
-  trigger: optional(
-    object({
-      alertEmails: optional(list(email, { max: 20 }), []),
-      keyVaultPurgeProtection: optional(boolean, false),
-      githubTokenSource: optional(oneOf(['variable', 'out-of-band'] as const), 'variable'),
-    }),
-    {},
-  ),
+  trigger: object({
+    // Required: a failure nobody hears of is a lost deployment.
+    alertEmails: list(email, { min: 1, max: 20 }),
+    keyVaultPurgeProtection: optional(boolean, false),
+    // Out of band by default: the token then never passes through Terraform at all.
+    githubTokenSource: optional(oneOf(['variable', 'out-of-band'] as const), 'out-of-band'),
+  }),
   backend: optional(backend),
 });
 
@@ -228,6 +225,7 @@ export function parseEnvironmentConfig(
         environment: c.github.environment ?? name,
         reviewerUsers: reviewers.users,
         reviewerTeams: reviewers.teams,
+        commitWorkflow: c.github.commitWorkflow,
       },
       auth: c.auth,
       role: c.role,
@@ -268,6 +266,7 @@ export function loadConfigs(
   }
   const stacks = new Map<string, string>();
   const githubEnvironments = new Map<string, string>();
+  const workflowOwners = new Map<string, string>();
   for (const c of configs) {
     const stack = stackName(c.name);
     const other = stacks.get(stack);
@@ -287,6 +286,15 @@ export function loadConfigs(
       );
     }
     githubEnvironments.set(key, c.file);
+    if (!g.commitWorkflow) continue;
+    const repo = `${g.owner}/${g.repository}`.toLowerCase();
+    const owner = workflowOwners.get(repo);
+    if (owner) {
+      problems.push(
+        `${c.file}: github.commitWorkflow: true is not accepted; ${owner} already commits the workflow to ${g.owner}/${g.repository}, and one environment must own those files (set "commitWorkflow": false in all but one; the production one keeps workflow changes behind its approval)`,
+      );
+    }
+    workflowOwners.set(repo, c.file);
   }
   if (problems.length) throw new ConfigError(problems);
   return configs;

@@ -32,6 +32,7 @@
  * data in Azure Logic Apps" (secure inputs and outputs), "Azure Machine Learning as an
  * Event Grid source"; GitHub REST "Create a repository dispatch event".
  */
+import { githubEnvironment, githubOwner, githubRepository, workspaceName } from './config-fields';
 import { DISPATCH_EVENT_TYPE, PAYLOAD_KEYS, type DispatchPayload } from './dispatch-contract';
 
 // ---------------------------------------------------------------------------------------
@@ -543,34 +544,24 @@ export function literal(value: string): string {
   return value.replace(/@\{/g, '@@{');
 }
 
-const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
-const GITHUB_REPOSITORY = /^[A-Za-z0-9._-]{1,100}$/;
-const ML_WORKSPACE = /^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/;
 const KEY_VAULT_SECRET_NAME = /^[0-9A-Za-z-]{1,127}$/;
 
+/** The configuration's own rules (lib/config-fields.ts), so both say the same. */
 function validateProps(props: LogicAppDefinitionProps): void {
   const problems: string[] = [];
   const check = (ok: boolean, problem: string) => {
     if (!ok) problems.push(problem);
   };
-  check(
-    GITHUB_OWNER.test(props.owner),
-    `owner ${JSON.stringify(props.owner)} is not a GitHub user or organization name (letters, digits, single hyphens, at most 39).`,
-  );
-  check(
-    GITHUB_REPOSITORY.test(props.repository) && !/^\.{1,2}$/.test(props.repository),
-    `repository ${JSON.stringify(props.repository)} is not a GitHub repository name (letters, digits, '.', '-', '_'; without the owner).`,
-  );
-  check(
-    props.environment.trim() !== '' &&
-      !/[$%@]\{/.test(props.environment) &&
-      !/[\p{Cc}]/u.test(props.environment),
-    `environment ${JSON.stringify(props.environment)} must be a non-empty GitHub environment name without control characters, '\${', '%{' or '@{'.`,
-  );
-  check(
-    ML_WORKSPACE.test(props.workspace),
-    `workspace ${JSON.stringify(props.workspace)} is not an Azure ML workspace name (3-33 letters, digits, '-', '_', starting with a letter or digit).`,
-  );
+  const rules = [
+    ['owner', githubOwner],
+    ['repository', githubRepository],
+    ['environment', githubEnvironment],
+    ['workspace', workspaceName],
+  ] as const;
+  for (const [name, rule] of rules) {
+    const r = rule(props[name], name);
+    if ('problems' in r) problems.push(...r.problems.map((p) => `${p.path}: ${p.message}`));
+  }
   check(
     KEY_VAULT_SECRET_NAME.test(props.tokenSecretName),
     `tokenSecretName ${JSON.stringify(props.tokenSecretName)} is not a Key Vault secret name (1-127 letters, digits, '-').`,

@@ -37,7 +37,6 @@ export function resourceNames(input: {
   return {
     /** Entra ID application of the deploy identity. */
     application: `${prefix}-${environment}-deploy`,
-    federatedCredential: `github-${environment}`,
     eventGridSystemTopic: `${prefix}-${environment}-aml-events`,
     eventSubscription: `${prefix}-${environment}-model-registered`,
     logicApp: `${prefix}-${environment}-dispatch`,

@@ -32,6 +32,10 @@ export interface AmlDeployStackProps {
   readonly committedFiles: readonly CommittedFile[];
 }
 
+/** What Key Vault holds when the first deploy had no token: it says how to set one. */
+export const TOKEN_NOT_SET =
+  'not-set: deploy with TF_VAR_github_dispatch_token, or az keyvault secret set the token';
+
 /** Terraform variables of an environment stack, set as `TF_VAR_<name>`. */
 export const TF_VARIABLES = {
   githubDispatchToken: 'github_dispatch_token',
@@ -69,7 +73,9 @@ export class AmlDeployStack extends TerraformStack {
     }
 
     new AzurermProvider(this, 'azurerm', {
-      features: [{}],
+      // Purging a destroyed vault needs subscription-wide rights, which a deployer scoped
+      // to the resource group lacks; the vault stays soft-deleted for 7 days instead.
+      features: [{ keyVault: [{ purgeSoftDeleteOnDestroy: false }] }],
       subscriptionId: azure.subscriptionId,
       tenantId: azure.tenantId,
       // Registering every resource provider needs subscription-wide rights; the README
@@ -97,7 +103,7 @@ export class AmlDeployStack extends TerraformStack {
         environment: github.environment,
       },
       secretRotationDays: auth.secretRotationDays,
-      owners: azure.applicationOwners,
+      owners: azure.deployers,
     });
 
     const secrets: Record<string, string> = {};
@@ -125,7 +131,8 @@ export class AmlDeployStack extends TerraformStack {
         [VARIABLE_NAMES.deploymentTargets]: deploymentTargetsDocument(config.targets),
       },
       secrets,
-      files: props.committedFiles,
+      // One environment per repository owns the shared workflow files (lib/config.ts checks).
+      files: github.commitWorkflow ? props.committedFiles : [],
     });
 
     const trigger = new ModelRegisteredTrigger(this, 'model-registered-trigger', {
@@ -142,6 +149,7 @@ export class AmlDeployStack extends TerraformStack {
       names,
       existingSystemTopic: azure.eventGridSystemTopic,
       token: config.trigger.githubTokenSource === 'variable' ? this.tokenVariable() : undefined,
+      deployers: azure.deployers,
       keyVaultPurgeProtection: config.trigger.keyVaultPurgeProtection,
       alertEmails: config.trigger.alertEmails,
     });
@@ -199,6 +207,12 @@ export class AmlDeployStack extends TerraformStack {
       default: 1,
       description: 'Bump to write a new github_dispatch_token into Key Vault',
     });
-    return { value: token.stringValue, version: version.numberValue };
+    // The provider needs a value even when none is given; it writes one only on create or
+    // a version bump, so the placeholder lands in Key Vault only if the first deploy has no
+    // token, and then every dispatch fails with 401 and raises the failed-run alert.
+    return {
+      value: Fn.coalesce([token.stringValue, TOKEN_NOT_SET]),
+      version: version.numberValue,
+    };
   }
 }
