@@ -11,7 +11,7 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { TerraformResource, Testing } from 'cdktf';
 import { terraformLiteral } from '../constructs/github-wiring';
 import { loadCommittedFiles } from '../lib/workflow-contract';
-import { AmlDeployStack } from '../stacks/aml-deploy-stack';
+import { AmlDeployStack, TOKEN_NOT_SET } from '../stacks/aml-deploy-stack';
 import {
   COMMITTED_FILES,
   DEPLOY_WORKFLOW_PATH,
@@ -82,6 +82,24 @@ describe('deploy identity', () => {
       role_definition_name: 'Key Vault Secrets Officer',
       principal_id: '22222222-2222-2222-2222-222222222222',
     });
+  });
+
+  test('the token may be written by the deployers and the configured token writers, each by ID', () => {
+    const json = exampleJson();
+    json.azure.deployers = ['22222222-2222-2222-2222-222222222222'];
+    json.trigger.tokenWriters = ['33333333-3333-3333-3333-333333333333'];
+    const officers = Object.entries(
+      resourcesOf(synthStack(configFrom(json)), 'azurerm_role_assignment'),
+    ).filter(([, a]) => a.role_definition_name === 'Key Vault Secrets Officer');
+    expect(officers.map(([, a]) => a.principal_id)).toEqual([
+      '22222222-2222-2222-2222-222222222222',
+      '33333333-3333-3333-3333-333333333333',
+    ]);
+    // The logical ID carries the principal: adding or reordering writers replaces nothing.
+    expect(officers.map(([id]) => id)).toEqual([
+      expect.stringContaining('secrets-officer-22222222-2222-2222-2222-222222222222'),
+      expect.stringContaining('secrets-officer-33333333-3333-3333-3333-333333333333'),
+    ]);
   });
 
   test('an environment that does not own the workflow commits no file', () => {
@@ -270,7 +288,11 @@ describe('no secret in the synthesized JSON', () => {
             .filter(([, key, quote]) => secretAttribute.test(key) && quote === '"')
             .map(([, key]) => `${p}.${key}`);
         }
-        return secretAttribute.test(k) && !/^\$\{[^}]+\}$/s.test(v.trim()) ? [p] : [];
+        if (!secretAttribute.test(k)) return [];
+        if (!/^\$\{[^}]+\}$/s.test(v.trim())) return [p];
+        // A reference may fall back to a literal only for the documented placeholder.
+        const literals = [...v.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map(([, l]) => l);
+        return literals.some((l) => l !== TOKEN_NOT_SET) ? [p] : [];
       });
     }
     return [];
@@ -285,9 +307,17 @@ describe('no secret in the synthesized JSON', () => {
     /[A-Za-z0-9~_.-]{3}\dQ~[A-Za-z0-9~_.-]{31,}/,
   ];
 
+  const variableToken = synthStack(
+    configFrom({
+      ...exampleJson(),
+      trigger: { ...exampleJson().trigger, githubTokenSource: 'variable' },
+    }),
+  );
+
   test.each([
     ['oidc', oidc],
     ['client-secret', clientSecret],
+    ['token as a variable', variableToken],
   ])('%s: secret attributes are references, and nothing looks like a credential', (_m, s) => {
     expect(literalSecrets(JSON.parse(s))).toEqual([]);
     for (const shape of credentialShapes) expect(s).not.toMatch(shape);

@@ -59,6 +59,7 @@ describe('a valid configuration', () => {
         alertEmails: ['oncall@example.com'],
         keyVaultPurgeProtection: false,
         githubTokenSource: 'out-of-band',
+        tokenWriters: [],
       },
     });
     expect(r.config.targets[0]).toEqual({
@@ -199,6 +200,11 @@ describe.each([
     'no alert address',
     (c: any) => (c.trigger.alertEmails = []),
     'config/staging.json: trigger.alertEmails: has 0 entries; expected 1 to 20',
+  ],
+  [
+    'token writer that is not an object ID',
+    (c: any) => (c.trigger.tokenWriters = ['me@example.com']),
+    'config/staging.json: trigger.tokenWriters[0]: "me@example.com" is not accepted; expected a GUID such as "00000000-0000-0000-0000-000000000000"',
   ],
   [
     'alert address not an email',

@@ -44,6 +44,13 @@ function treeOf(dir: string): Record<string, string> {
   return out;
 }
 
+test('with nothing set, the example alone synthesizes (the quick start)', () => {
+  const r = runApp({});
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(readdirSync(join(r.outdir, 'stacks'))).toEqual(['aml-deploy-example']);
+});
+
 test('the selected stacks synthesize, and twice gives byte-identical output', () => {
   const env = { AML_DEPLOY_ENVIRONMENTS: 'example,bootstrap' };
   const first = runApp(env);

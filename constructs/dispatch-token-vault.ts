@@ -21,7 +21,8 @@ export interface DispatchTokenVaultProps {
   readonly token?: { readonly value: string; readonly version: number };
   /**
    * Object IDs that may write the token (`Key Vault Secrets Officer`): the principals that
-   * deploy. Fixed IDs keep plans by other principals free of role-assignment replacements.
+   * deploy, and people who set the token by hand. Fixed IDs keep plans by other
+   * principals free of role-assignment replacements.
    * @default - whoever runs Terraform
    */
   readonly secretsOfficers?: readonly string[];
@@ -56,14 +57,16 @@ export class DispatchTokenVault extends Construct {
       purgeProtectionEnabled: props.purgeProtection ?? false,
       // The minimum: a destroyed vault keeps its name this long (see the provider's
       // key_vault features in the stack), so a teardown and redeploy wait a week at most.
+      // Azure fixes it when the vault is created; changing it later fails.
       softDeleteRetentionDays: 7,
     });
     this.vaultId = vault.id;
     this.vaultUri = vault.vaultUri;
     this.vaultName = vault.name;
 
+    // Keyed by principal, so adding or reordering officers replaces no assignment.
     const officers = props.secretsOfficers?.length
-      ? props.secretsOfficers.map((id, i) => [`deployer-secrets-officer-${i}`, id] as const)
+      ? props.secretsOfficers.map((id) => [`secrets-officer-${id.toLowerCase()}`, id] as const)
       : [
           [
             'deployer-secrets-officer',
@@ -76,7 +79,7 @@ export class DispatchTokenVault extends Construct {
           scope: vault.id,
           roleDefinitionName: 'Key Vault Secrets Officer',
           principalId,
-          description: 'Lets the deployer write the GitHub dispatch token',
+          description: 'May write the GitHub dispatch token',
         }),
     );
     if (!props.token) return;

@@ -43,10 +43,10 @@ export interface ModelRegisteredTriggerProps {
    */
   readonly token?: { readonly value: string; readonly version: number };
   /**
-   * Principals that deploy: they may write the token.
+   * Principals that may write the token: the deployers and people who set it by hand.
    * @default - whoever runs Terraform
    */
-  readonly deployers?: readonly string[];
+  readonly tokenWriters?: readonly string[];
   /**
    * Key Vault purge protection.
    * @default false
@@ -81,7 +81,7 @@ export class ModelRegisteredTrigger extends Construct {
       tenantId: props.tenantId,
       secretName: TOKEN_SECRET_NAME,
       token: props.token,
-      secretsOfficers: props.deployers,
+      secretsOfficers: props.tokenWriters,
       purgeProtection: props.keyVaultPurgeProtection,
     });
     this.keyVaultName = vault.vaultName;

@@ -76,6 +76,11 @@ export interface TriggerConfig {
   readonly keyVaultPurgeProtection: boolean;
   /** `variable`: the token is a sensitive Terraform variable; `out-of-band`: set in Key Vault by a person. */
   readonly githubTokenSource: 'variable' | 'out-of-band';
+  /**
+   * Object IDs of people who set the token by hand (`az keyvault secret set`); with the
+   * deployers, they get `Key Vault Secrets Officer` on the token's vault.
+   */
+  readonly tokenWriters: readonly string[];
 }
 
 /**

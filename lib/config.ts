@@ -134,6 +134,10 @@ const environmentSchema = object({
     keyVaultPurgeProtection: optional(boolean, false),
     // Out of band by default: the token then never passes through Terraform at all.
     githubTokenSource: optional(oneOf(['variable', 'out-of-band'] as const), 'out-of-band'),
+    tokenWriters: optional(
+      list(guid, { max: 20, unique: (g) => g.toLowerCase(), uniqueName: 'writer' }),
+      [],
+    ),
   }),
   backend: optional(backend),
 });

@@ -32,9 +32,9 @@ export interface AmlDeployStackProps {
   readonly committedFiles: readonly CommittedFile[];
 }
 
-/** What Key Vault holds when the first deploy had no token: it says how to set one. */
+/** What Key Vault holds when the secret was created without a token: how to set one. */
 export const TOKEN_NOT_SET =
-  'not-set: deploy with TF_VAR_github_dispatch_token, or az keyvault secret set the token';
+  'not-set: az keyvault secret set it, or deploy with TF_VAR_github_dispatch_token and a higher TF_VAR_github_dispatch_token_version';
 
 /** Terraform variables of an environment stack, set as `TF_VAR_<name>`. */
 export const TF_VARIABLES = {
@@ -149,7 +149,7 @@ export class AmlDeployStack extends TerraformStack {
       names,
       existingSystemTopic: azure.eventGridSystemTopic,
       token: config.trigger.githubTokenSource === 'variable' ? this.tokenVariable() : undefined,
-      deployers: azure.deployers,
+      tokenWriters: [...azure.deployers, ...config.trigger.tokenWriters],
       keyVaultPurgeProtection: config.trigger.keyVaultPurgeProtection,
       alertEmails: config.trigger.alertEmails,
     });
@@ -207,9 +207,10 @@ export class AmlDeployStack extends TerraformStack {
       default: 1,
       description: 'Bump to write a new github_dispatch_token into Key Vault',
     });
-    // The provider needs a value even when none is given; it writes one only on create or
-    // a version bump, so the placeholder lands in Key Vault only if the first deploy has no
-    // token, and then every dispatch fails with 401 and raises the failed-run alert.
+    // The provider needs a value even when none is given; it writes one only when the secret
+    // is created (first deploy, or after the secret or vault was replaced) or the version
+    // is bumped. Written without a token, the placeholder makes every dispatch fail with
+    // 401, which raises the failed-run alert.
     return {
       value: Fn.coalesce([token.stringValue, TOKEN_NOT_SET]),
       version: version.numberValue,
