@@ -65,7 +65,8 @@ describe('deploy identity', () => {
   });
 
   test('owners: whoever runs Terraform by default, the configured deployers when given', () => {
-    const deployerRef = '${data.azuread_client_config.deploy-identity_deployer_6003D3C3.object_id}';
+    const deployerRef =
+      '${data.azuread_client_config.deploy-identity_app_caller_4538504E.object_id}';
     expect(oidc).toHaveResourceWithProperties(Application, { owners: [deployerRef] });
     expect(oidc).toHaveResourceWithProperties(ServicePrincipal, { owners: [deployerRef] });
 

@@ -264,6 +264,6 @@ test('logical IDs of stateful resources are pinned (renaming one replaces the re
     storage: ['model-registered-trigger_events_dead-letter-account_17FE2AE4'],
     topic: ['model-registered-trigger_events_system-topic_D1BBB9C1'],
     workflow: ['model-registered-trigger_logic-app_workflow_BEFCC84D'],
-    application: ['deploy-identity_application_C0DEF571'],
+    application: ['deploy-identity_app_application_BB8214CF'],
   });
 });

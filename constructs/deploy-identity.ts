@@ -1,25 +1,14 @@
-import { Application } from '@cdktf/provider-azuread/lib/application';
-import { ApplicationFederatedIdentityCredential } from '@cdktf/provider-azuread/lib/application-federated-identity-credential';
 import { ApplicationPasswordA as ApplicationPassword } from '@cdktf/provider-azuread/lib/application-password';
-import { ServicePrincipal } from '@cdktf/provider-azuread/lib/service-principal';
-import { DataAzureadClientConfig } from '@cdktf/provider-azuread/lib/data-azuread-client-config';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Rotating } from '@cdktf/provider-time/lib/rotating';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import type { AuthMode } from '../lib/config-types';
-
-/** GitHub's OIDC issuer and the audience Entra ID expects from it. */
-export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
-export const AZURE_TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
-
-/**
- * The subject of the token GitHub issues to a job that runs in a GitHub environment.
- * Entra ID compares it case-sensitively, so it is built from the configured names as is.
- */
-export function githubEnvironmentSubject(owner: string, repository: string, environment: string) {
-  return `repo:${owner}/${repository}:environment:${environment}`;
-}
+import {
+  FederatedApplication,
+  credentialName,
+  githubEnvironmentSubject,
+} from './federated-application';
 
 export interface DeployIdentityProps {
   /** Display name of the Entra ID application. */
@@ -80,46 +69,39 @@ export class DeployIdentity extends Construct {
     super(scope, id);
     const authMode = props.authMode ?? 'oidc';
 
-    const owners = props.owners?.length
-      ? [...props.owners]
-      : [new DataAzureadClientConfig(this, 'deployer', {}).objectId];
-    const application = new Application(this, 'application', {
+    const { owner, repository, environment } = props.github;
+    const app = new FederatedApplication(this, 'app', {
       displayName: props.displayName,
-      signInAudience: 'AzureADMyOrg',
-      owners,
+      owners: props.owners,
+      // client-secret mode trusts no token: the password below is its credential.
+      subjects:
+        authMode === 'oidc'
+          ? [
+              {
+                name: credentialName(`github-${environment}`),
+                subject: githubEnvironmentSubject(owner, repository, environment),
+                description: `GitHub Actions jobs in environment ${environment} of ${owner}/${repository}`,
+              },
+            ]
+          : [],
     });
-    const servicePrincipal = new ServicePrincipal(this, 'service-principal', {
-      clientId: application.clientId,
-      owners,
-    });
-    this.clientId = application.clientId;
-    this.principalId = servicePrincipal.objectId;
+    this.clientId = app.clientId;
+    this.principalId = app.principalId;
 
     new RoleAssignment(this, 'role-assignment', {
       scope: props.resourceGroupId,
       roleDefinitionName: props.roleDefinitionName ?? 'Contributor',
-      principalId: servicePrincipal.objectId,
+      principalId: app.principalId,
       principalType: 'ServicePrincipal',
       description: `Deploys models for ${props.github.owner}/${props.github.repository} (${props.github.environment})`,
     });
 
-    if (authMode === 'oidc') {
-      const { owner, repository, environment } = props.github;
-      new ApplicationFederatedIdentityCredential(this, 'github-federation', {
-        applicationId: application.id,
-        displayName: `github-${environment}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 120),
-        description: `GitHub Actions jobs in environment ${environment} of ${owner}/${repository}`,
-        issuer: GITHUB_OIDC_ISSUER,
-        audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
-        subject: githubEnvironmentSubject(owner, repository, environment),
-      });
-      return;
-    }
+    if (authMode === 'oidc') return;
 
     const rotationDays = props.secretRotationDays ?? 90;
     const rotation = new Rotating(this, 'secret-rotation', { rotationDays });
     const password = new ApplicationPassword(this, 'client-secret', {
-      applicationId: application.id,
+      applicationId: app.applicationId,
       displayName: 'GitHub Actions deploy workflow',
       // Replaced by the first deploy after the rotation date; valid 30 days past it.
       rotateWhenChanged: { rotation: rotation.id },

@@ -1,9 +1,6 @@
 import { AppRoleAssignment } from '@cdktf/provider-azuread/lib/app-role-assignment';
-import { Application } from '@cdktf/provider-azuread/lib/application';
-import { ApplicationFederatedIdentityCredential } from '@cdktf/provider-azuread/lib/application-federated-identity-credential';
 import { DataAzureadClientConfig } from '@cdktf/provider-azuread/lib/data-azuread-client-config';
 import { DataAzureadServicePrincipal } from '@cdktf/provider-azuread/lib/data-azuread-service-principal';
-import { ServicePrincipal } from '@cdktf/provider-azuread/lib/service-principal';
 import { DataAzurermRoleDefinition } from '@cdktf/provider-azurerm/lib/data-azurerm-role-definition';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
@@ -12,10 +9,10 @@ import { Construct } from 'constructs';
 import { infraIdentityNames } from '../lib/bootstrap-config';
 import type { EnvironmentConfig } from '../lib/config-types';
 import {
-  AZURE_TOKEN_EXCHANGE_AUDIENCE,
-  GITHUB_OIDC_ISSUER,
+  FederatedApplication,
+  credentialName,
   githubEnvironmentSubject,
-} from './deploy-identity';
+} from './federated-application';
 
 /** Client (application) ID of Microsoft Graph, the same in every tenant. */
 export const MICROSOFT_GRAPH_CLIENT_ID = '00000003-0000-0000-c000-000000000000';
@@ -144,64 +141,6 @@ export function constrainRolesCondition(roleDefinitionGuids: readonly string[]):
   ].join('\n');
 }
 
-/** One trusted GitHub token subject. */
-export interface FederatedSubject {
-  /** Credential name: 3-120 letters, digits or "-", unique within the application. */
-  readonly name: string;
-  readonly subject: string;
-  readonly description: string;
-}
-
-export interface FederatedApplicationProps {
-  /** Display name of the Entra ID application. */
-  readonly displayName: string;
-  /** Shown on the application: what it is for. */
-  readonly notes: string;
-  /** The GitHub token subjects the application trusts; no secret exists. */
-  readonly subjects: readonly FederatedSubject[];
-  /**
-   * Object IDs of the application's and service principal's owners. azuread removes the
-   * principal running Terraform from the owners after creating them unless it is listed.
-   * @default - the principal running Terraform
-   */
-  readonly owners?: readonly string[];
-}
-
-/** An Entra ID application and service principal that GitHub Actions jobs sign in as via OIDC. */
-export class FederatedApplication extends Construct {
-  /** Application (client) ID: what azure/login and ARM_CLIENT_ID take. */
-  public readonly clientId: string;
-  /** Object ID of the service principal: the principal of role assignments. */
-  public readonly principalId: string;
-
-  constructor(scope: Construct, id: string, props: FederatedApplicationProps) {
-    super(scope, id);
-    const owners = props.owners ?? [new DataAzureadClientConfig(this, 'caller', {}).objectId];
-    const application = new Application(this, 'application', {
-      displayName: props.displayName,
-      notes: props.notes,
-      signInAudience: 'AzureADMyOrg',
-      owners: [...owners],
-    });
-    const servicePrincipal = new ServicePrincipal(this, 'service-principal', {
-      clientId: application.clientId,
-      owners: [...owners],
-    });
-    for (const s of props.subjects) {
-      new ApplicationFederatedIdentityCredential(this, `federation-${s.name}`, {
-        applicationId: application.id,
-        displayName: s.name,
-        description: s.description,
-        issuer: GITHUB_OIDC_ISSUER,
-        audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
-        subject: s.subject,
-      });
-    }
-    this.clientId = application.clientId;
-    this.principalId = servicePrincipal.objectId;
-  }
-}
-
 export interface InfraIdentitiesProps {
   /** Prefix of the application display names and the custom role name. */
   readonly namePrefix: string;
@@ -239,6 +178,7 @@ export class InfraIdentities extends Construct {
     const { owner, repository, applyEnvironments } = props.github;
     const repo = `${owner}/${repository}`;
     const names = infraIdentityNames(props.namePrefix);
+    // One lookup shared by both applications.
     const owners = props.owners ?? [new DataAzureadClientConfig(this, 'caller', {}).objectId];
 
     this.plan = new FederatedApplication(this, 'plan', {
@@ -258,7 +198,7 @@ export class InfraIdentities extends Construct {
       notes: `Deploy jobs of ${repo} in its protected environments: cdktf deploy.`,
       owners,
       subjects: applyEnvironments.map((environment) => ({
-        name: `github-env-${environment}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 120),
+        name: credentialName(`github-env-${environment}`),
         subject: githubEnvironmentSubject(owner, repository, environment),
         description: `Jobs of ${repo} in GitHub environment ${environment}`,
       })),
