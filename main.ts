@@ -7,18 +7,34 @@
  * selects `config/staging.json` and `config/production.json`; unset, the committed
  * example (`config/example.json`) is synthesized, which needs no credentials. The name
  * `bootstrap` selects the bootstrap stack (`config/bootstrap.json`: state storage and the
- * identities of this repository's workflows).
- * AML_DEPLOY_CONFIG_DIR names another folder of environment files (default `config`).
+ * identities of this repository's workflows). AML_DEPLOY_CONFIG_DIR names another folder
+ * of environment files (default `config`), relative to the project root or absolute.
+ *
+ * `--remove-stale` (what `npm run synth` passes) also deletes the stack folders of earlier
+ * runs that this run did not write, so a stale stack cannot be applied by mistake.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { App } from 'cdktf';
-import { BOOTSTRAP_FILE_NAME, ConfigError, loadConfigs } from './lib/config';
-import type { EnvironmentConfig } from './lib/config-types';
+import {
+  BOOTSTRAP_FILE_NAME,
+  ConfigError,
+  loadConfigs,
+  unreadable,
+  type EnvironmentConfig,
+} from './lib/config';
 import { stackName } from './lib/naming';
+import {
+  CONFIG_DIR_VARIABLE,
+  ENVIRONMENTS_VARIABLE,
+  checkConfigDir,
+  parseEnvironmentSelection,
+  synthReport,
+} from './lib/selection';
 import { loadCommittedFiles } from './lib/workflow-contract';
 import {
   BOOTSTRAP_STACK_NAME,
+  checkBootstrapAgainstEnvironments,
   parseBootstrapConfig,
   type BootstrapConfig,
 } from './lib/bootstrap-config';
@@ -27,74 +43,125 @@ import { AmlDeployStack } from './stacks/aml-deploy-stack';
 
 // Run from source (main.ts) or compiled (dist/main.js): the project is where workflows/ is.
 const projectRoot = existsSync(join(__dirname, 'workflows')) ? __dirname : resolve(__dirname, '..');
-// As users write it: messages name files the way they see them in the tree.
-const configDir = process.env.AML_DEPLOY_CONFIG_DIR ?? 'config';
+const fromRoot = (path: string) => resolve(projectRoot, path);
 
-/**
- * What AML_DEPLOY_ENVIRONMENTS selects: environment files, and `bootstrap` for the
- * bootstrap stack; any name without a file is a problem.
- */
-function selection(): { files: string[]; bootstrap: boolean; problems: string[] } {
-  const dir = resolve(projectRoot, configDir);
-  if (!existsSync(dir)) {
-    const problem = `AML_DEPLOY_CONFIG_DIR: ${JSON.stringify(configDir)} is not a folder; expected a folder of <environment>.json files`;
-    return { files: [], bootstrap: false, problems: [problem] };
-  }
-  const available = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length));
-  const names = (process.env.AML_DEPLOY_ENVIRONMENTS ?? 'example').split(',').map((s) => s.trim());
-  return {
-    files: names
-      .filter((n) => n !== BOOTSTRAP_FILE_NAME && available.includes(n))
-      .map((n) => `${configDir}/${n}.json`),
-    bootstrap: names.includes(BOOTSTRAP_FILE_NAME) && available.includes(BOOTSTRAP_FILE_NAME),
-    problems: names
-      .filter((n) => !available.includes(n))
-      .map(
-        (n) =>
-          `AML_DEPLOY_ENVIRONMENTS: ${JSON.stringify(n)} has no ${configDir}/${n}.json; expected a comma-separated list of ${available.join(', ')}`,
-      ),
-  };
+/** A file's text, by its path as users write it (relative to the project root). */
+function readSource(file: string): string {
+  return readFileSync(fromRoot(file), 'utf8');
 }
 
-/** The bootstrap stack's configuration, `config/bootstrap.json`. */
-function bootstrapConfig(problems: string[]): BootstrapConfig | undefined {
+function kindOf(path: string): 'folder' | 'file' | 'missing' {
+  const s = statSync(fromRoot(path), { throwIfNoEntry: false });
+  return s === undefined ? 'missing' : s.isDirectory() ? 'folder' : 'file';
+}
+
+/** The bootstrap stack's configuration, and a problem for each environment it names without a file. */
+function bootstrapConfig(
+  configDir: string,
+  available: readonly string[],
+  problems: string[],
+): BootstrapConfig | undefined {
   const file = `${configDir}/${BOOTSTRAP_FILE_NAME}.json`;
-  const r = parseBootstrapConfig(file, readFileSync(resolve(projectRoot, file), 'utf8'));
-  if ('problems' in r) problems.push(...r.problems);
-  return 'config' in r ? r.config : undefined;
+  let source: string;
+  try {
+    source = readSource(file);
+  } catch (e) {
+    problems.push(`${file}: ${unreadable(e)}`);
+    return undefined;
+  }
+  const r = parseBootstrapConfig(file, source);
+  if ('problems' in r) {
+    problems.push(...r.problems);
+    return undefined;
+  }
+  r.config.environments.forEach((name, i) => {
+    if (available.includes(name) && name !== BOOTSTRAP_FILE_NAME) return;
+    problems.push(
+      `${file}: environments[${i}]: ${JSON.stringify(name)} has no ${configDir}/${name}.json; expected environments of ${configDir} (${available.filter((a) => a !== BOOTSTRAP_FILE_NAME).join(', ')})`,
+    );
+  });
+  return r.config;
+}
+
+/** Deletes the stack folders of earlier runs that this run did not write. */
+function removeStale(outdir: string, written: readonly string[]): string[] {
+  const stacks = join(outdir, 'stacks');
+  if (!existsSync(stacks)) return [];
+  return readdirSync(stacks)
+    .filter((name) => !written.includes(name))
+    .map((name) => {
+      rmSync(join(stacks, name), { recursive: true, force: true });
+      return `removed stale ${relative(process.cwd(), join(stacks, name))} (not selected this run)`;
+    });
 }
 
 function main(): void {
-  const selected = selection();
-  const problems = [...selected.problems];
-  const bootstrap = selected.bootstrap ? bootstrapConfig(problems) : undefined;
+  const problems: string[] = [];
+  const folder = checkConfigDir(process.env[CONFIG_DIR_VARIABLE], kindOf, projectRoot);
+  if ('problem' in folder) throw new ConfigError([folder.problem]);
+  // As users write it: messages name files the way they see them in the tree.
+  const configDir = folder.dir;
+  const available = readdirSync(fromRoot(configDir))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+  const selection = parseEnvironmentSelection(
+    process.env[ENVIRONMENTS_VARIABLE],
+    available,
+    configDir,
+  );
+  problems.push(...selection.problems);
+  const fileOf = (name: string) => `${configDir}/${name}.json`;
+  const selected = selection.names.filter((n) => n !== BOOTSTRAP_FILE_NAME).map(fileOf);
+  const bootstrap = selection.names.includes(BOOTSTRAP_FILE_NAME)
+    ? bootstrapConfig(configDir, available, problems)
+    : undefined;
   // The bootstrap's environments are loaded too: its identities get rights on each of them.
-  const bootstrapFiles = (bootstrap?.environments ?? []).map((n) => `${configDir}/${n}.json`);
-  const files = [...new Set([...selected.files, ...bootstrapFiles])];
+  const bootstrapFiles = (bootstrap?.environments ?? [])
+    .filter((n) => available.includes(n))
+    .map(fileOf);
+  const others = available.filter((n) => n !== BOOTSTRAP_FILE_NAME).map(fileOf);
   let configs: EnvironmentConfig[] = [];
   try {
-    configs = loadConfigs(files, (f) => readFileSync(resolve(projectRoot, f), 'utf8'));
+    configs = loadConfigs([...new Set([...selected, ...bootstrapFiles])], readSource, others);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);
   }
+  const bootstrapEnvironments = configs.filter((c) => bootstrapFiles.includes(c.file));
+  if (bootstrap)
+    problems.push(...checkBootstrapAgainstEnvironments(bootstrap, bootstrapEnvironments));
   if (problems.length) throw new ConfigError(problems);
 
   const app = new App({ stackTraces: false });
   const committedFiles = loadCommittedFiles(projectRoot);
-  for (const config of configs.filter((c) => selected.files.includes(c.file))) {
+  const written: string[] = [];
+  for (const config of configs.filter((c) => selected.includes(c.file))) {
     new AmlDeployStack(app, stackName(config.name), { config, committedFiles });
+    written.push(stackName(config.name));
   }
   if (bootstrap) {
-    // Throws a ConfigError when the environments do not fit the bootstrap (tenant, backend).
     new BootstrapStack(app, BOOTSTRAP_STACK_NAME, {
       config: bootstrap,
-      environments: configs.filter((c) => bootstrapFiles.includes(c.file)),
+      environments: bootstrapEnvironments,
     });
+    written.push(BOOTSTRAP_STACK_NAME);
   }
   app.synth();
+
+  const outdir = isAbsolute(app.outdir) ? app.outdir : resolve(app.outdir);
+  const lines = synthReport(
+    written.map((stack) => ({
+      stack,
+      path: relative(process.cwd(), join(outdir, 'stacks', stack, 'cdk.tf.json')),
+    })),
+    // Environments first: the bootstrap is deployed once, rarely what a user is after.
+    [...available.filter((n) => n !== BOOTSTRAP_FILE_NAME), BOOTSTRAP_FILE_NAME]
+      .filter((n) => available.includes(n) && !selection.names.includes(n))
+      .map((environment) => ({ stack: stackName(environment), environment })),
+  );
+  if (process.argv.includes('--remove-stale')) lines.push(...removeStale(outdir, written));
+  process.stdout.write(lines.map((l) => `${l}\n`).join(''));
 }
 
 try {

@@ -7,9 +7,11 @@ import { ApplicationFederatedIdentityCredential } from '@cdktf/provider-azuread/
 import { ApplicationPasswordA as ApplicationPassword } from '@cdktf/provider-azuread/lib/application-password';
 import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-environment';
 import { RepositoryEnvironmentDeploymentPolicy } from '@cdktf/provider-github/lib/repository-environment-deployment-policy';
+import { RepositoryPullRequest } from '@cdktf/provider-github/lib/repository-pull-request';
+import { WORKFLOW_UPDATE_BRANCH } from '../constructs/github-wiring';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { TerraformResource, Testing } from 'cdktf';
-import { terraformLiteral } from '../constructs/github-wiring';
+import { terraformLiteral } from '../lib/terraform-literal';
 import { loadCommittedFiles } from '../lib/workflow-contract';
 import { AmlDeployStack, TOKEN_NOT_SET } from '../stacks/aml-deploy-stack';
 import {
@@ -77,11 +79,57 @@ describe('deploy identity', () => {
     const owners = ['22222222-2222-2222-2222-222222222222'];
     expect(s).toHaveResourceWithProperties(Application, { owners });
     expect(s).toHaveResourceWithProperties(ServicePrincipal, { owners });
-    expect(JSON.parse(s).data.azuread_client_config).toBeUndefined();
     expect(JSON.parse(s).data.azurerm_client_config).toBeUndefined();
     expect(s).toHaveResourceWithProperties(RoleAssignment, {
       role_definition_name: 'Key Vault Secrets Officer',
       principal_id: '22222222-2222-2222-2222-222222222222',
+    });
+  });
+
+  test('with deployers, a plan by anyone else fails naming its object ID, unless it only reads', () => {
+    const json = exampleJson();
+    json.azure.deployers = ['22222222-2222-2222-2222-AAAAAAAAAAAA'];
+    const [application] = Object.values(
+      resourcesOf(synthStack(configFrom(json)), 'azuread_application'),
+    );
+    const caller = 'data.azuread_client_config.deploy-identity_app_caller_4538504E.object_id';
+    expect(application.lifecycle.precondition).toEqual([
+      {
+        // GUIDs compare case-insensitively: both sides lower-cased.
+        condition: `\${(var.read_only_plan || contains(["22222222-2222-2222-2222-aaaaaaaaaaaa"], lower(${caller})))}`,
+        error_message: `The principal running Terraform (object ID \${${caller}}) is not an owner of amldeploy-example-deploy, so azuread would lock it out right after creating it (its next credential write gets 403). Add \${${caller}} to azure.deployers in config/example.json, or, for a plan that is never applied, set TF_VAR_read_only_plan=true.`,
+      },
+    ]);
+    expect(JSON.parse(synthStack(configFrom(json))).variable.read_only_plan).toEqual({
+      type: 'bool',
+      default: false,
+      description: expect.stringContaining('never applied'),
+    });
+    // Without deployers the caller becomes the owner: nothing to check.
+    const [open] = Object.values(resourcesOf(oidc, 'azuread_application'));
+    expect(open.lifecycle).toBeUndefined();
+  });
+
+  test('a deployer who is also a token writer gets one role assignment, not two', () => {
+    const json = exampleJson();
+    json.azure.deployers = ['22222222-2222-2222-2222-222222222222'];
+    json.trigger.tokenWriters = ['22222222-2222-2222-2222-222222222222'.toUpperCase()];
+    const officers = Object.values(
+      resourcesOf(synthStack(configFrom(json)), 'azurerm_role_assignment'),
+    ).filter((a) => a.role_definition_name === 'Key Vault Secrets Officer');
+    expect(officers.map((a) => a.principal_id)).toEqual(['22222222-2222-2222-2222-222222222222']);
+  });
+
+  test('the wait for role propagation runs again when the token writers change', () => {
+    const json = exampleJson();
+    json.trigger.tokenWriters = ['33333333-3333-3333-3333-333333333333'];
+    json.azure.deployers = ['22222222-2222-2222-2222-222222222222'];
+    const [sleep] = Object.values(resourcesOf(synthStack(configFrom(json)), 'time_sleep'));
+    expect(sleep).toMatchObject({
+      create_duration: '60s',
+      triggers: {
+        officers: '22222222-2222-2222-2222-222222222222,33333333-3333-3333-3333-333333333333',
+      },
     });
   });
 
@@ -113,7 +161,10 @@ describe('deploy identity', () => {
 
   test('destroy leaves the vault soft-deleted: purging needs subscription-wide rights', () => {
     expect(JSON.parse(oidc).provider.azurerm[0].features).toEqual([
-      { key_vault: [{ purge_soft_delete_on_destroy: false }] },
+      {
+        key_vault: [{ purge_soft_delete_on_destroy: false }],
+        storage: [{ data_plane_available: false }],
+      },
     ]);
   });
 
@@ -124,27 +175,79 @@ describe('deploy identity', () => {
     });
   });
 
-  test('oidc: the federated subject is exactly the deploy job in its GitHub environment', () => {
+  // What the GitHub provider reads, as Terraform references.
+  const repo = 'data.github_repository.github-repository_A2BB87E6';
+  const owner = `\${element(split("/", ${repo}.full_name), 0)}`;
+  const name = `\${element(split("/", ${repo}.full_name), 1)}`;
+  const ownerId = '${data.github_user.github-repository_owner_1AD19FD2.id}';
+  const repoId = `\${${repo}.repo_id}`;
+  const subjects = (s: string) =>
+    Object.values(resourcesOf(s, 'azuread_application_federated_identity_credential'))
+      .map((c) => [c.display_name, c.subject])
+      .sort();
+
+  test('oidc: by default both subject forms, built from what GitHub reads, never from the config', () => {
+    expect(subjects(oidc)).toEqual([
+      [
+        'github-immutable-env-production',
+        `repo:${owner}@${ownerId}/${name}@${repoId}:environment:production`,
+      ],
+      ['github-legacy-env-production', `repo:${owner}/${name}:environment:production`],
+    ]);
     expect(oidc).toHaveResourceWithProperties(ApplicationFederatedIdentityCredential, {
-      subject: 'repo:contoso/mlops-models:environment:production',
       issuer: 'https://token.actions.githubusercontent.com',
       audiences: ['api://AzureADTokenExchange'],
     });
     expect(oidc).not.toHaveResource(ApplicationPassword);
   });
 
-  test('oidc: the subject keeps the configured case (Entra ID compares case-sensitively)', () => {
+  test.each([
+    [
+      'immutable',
+      [
+        [
+          'github-immutable-env-production',
+          `repo:${owner}@${ownerId}/${name}@${repoId}:environment:production`,
+        ],
+      ],
+    ],
+    ['legacy', [['github-legacy-env-production', `repo:${owner}/${name}:environment:production`]]],
+  ])('oidc: oidcSubject %s trusts exactly that form', (form, expected) => {
     const json = exampleJson();
-    json.github = {
-      ...json.github,
-      owner: 'Contoso',
-      repository: 'ML-Models',
-      environment: 'Prod',
-    };
-    expect(synthStack(configFrom(json))).toHaveResourceWithProperties(
-      ApplicationFederatedIdentityCredential,
-      { subject: 'repo:Contoso/ML-Models:environment:Prod' },
+    json.github.oidcSubject = form;
+    expect(subjects(synthStack(configFrom(json)))).toEqual(expected);
+  });
+
+  test("a config that spells the owner or repository in another case still trusts GitHub's spelling", () => {
+    const json = exampleJson();
+    json.github = { ...json.github, owner: 'Contoso', repository: 'MLOps-Models' };
+    const s = synthStack(configFrom(json));
+    for (const [, subject] of subjects(s)) {
+      expect(subject).not.toMatch(/Contoso|MLOps-Models/);
+      expect(subject).toContain(`${repo}.full_name`);
+    }
+    // The environment name is the job's, which the workflow takes from the dispatch.
+    expect(subjects(s)[0][1]).toMatch(/:environment:production$/);
+  });
+
+  test('the repository is read only after its branches: a missing repository fails with 404, not a provider crash', () => {
+    const json = JSON.parse(oidc);
+    expect(json.data.github_repository['github-repository_A2BB87E6']).toMatchObject({
+      name: 'mlops-models',
+      depends_on: ['data.github_repository_branches.github-repository_branches_212E18EE'],
+    });
+    expect(json.data.github_user['github-repository_owner_1AD19FD2']).toEqual(
+      expect.objectContaining({ username: `\${element(split("/", ${repo}.full_name), 0)}` }),
     );
+  });
+
+  test('client-secret: a new password exists before the old one goes', () => {
+    const [password] = Object.values(resourcesOf(clientSecret, 'azuread_application_password'));
+    expect(password.lifecycle).toEqual({ create_before_destroy: true });
+    // The secret is replaced destroy-first: deleting the old one after creating the new one
+    // (same name) would delete the new one.
+    const [secret] = Object.values(resourcesOf(clientSecret, 'github_actions_environment_secret'));
+    expect(secret.lifecycle).toBeUndefined();
   });
 
   test('client-secret: a password with an end date, replaced on the rotation schedule', () => {
@@ -216,7 +319,7 @@ describe('GitHub wiring', () => {
     });
   });
 
-  test('the environment requires the configured reviewers and admits only the configured branch', () => {
+  test('the environment requires the configured reviewers, who cannot approve themselves or be bypassed', () => {
     expect(oidc).toHaveResourceWithProperties(RepositoryEnvironment, {
       environment: 'production',
       reviewers: [
@@ -225,20 +328,141 @@ describe('GitHub wiring', () => {
           teams: [],
         },
       ],
+      prevent_self_review: true,
+      can_admins_bypass: false,
       deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
     });
+    // The default branch, where repository_dispatch runs the workflow.
     expect(oidc).toHaveResourceWithProperties(RepositoryEnvironmentDeploymentPolicy, {
-      branch_pattern: 'main',
+      branch_pattern: '${data.github_repository.github-repository_A2BB87E6.default_branch}',
     });
   });
 
-  test('without reviewers the environment has no reviewers block', () => {
+  test('the configuration may relax self-review and admin bypass', () => {
+    const json = exampleJson();
+    json.github.requiredReviewers = {
+      users: ['octocat'],
+      preventSelfReview: false,
+      adminsBypass: true,
+    };
+    expect(synthStack(configFrom(json))).toHaveResourceWithProperties(RepositoryEnvironment, {
+      prevent_self_review: false,
+      can_admins_bypass: true,
+    });
+  });
+
+  test('team reviewers: looked up without paging members and repositories, after the organization', () => {
+    const json = exampleJson();
+    json.github.requiredReviewers = { users: [], teams: ['ml-platform'] };
+    const data = JSON.parse(synthStack(configFrom(json))).data;
+    const [[orgId, org]] = Object.entries<any>(data.github_organization);
+    expect(org).toMatchObject({
+      name: '${element(split("/", data.github_repository.github-repository_A2BB87E6.full_name), 0)}',
+      summary_only: true,
+    });
+    expect(Object.values<any>(data.github_team)).toEqual([
+      expect.objectContaining({
+        slug: 'ml-platform',
+        summary_only: true,
+        depends_on: [`data.github_organization.${orgId}`],
+      }),
+    ]);
+  });
+
+  test("without reviewers: no reviewers block, and GitHub's own protection defaults", () => {
     const json = exampleJson();
     delete json.github.requiredReviewers;
-    const [env] = Object.values(
-      resourcesOf(synthStack(configFrom(json)), 'github_repository_environment'),
-    );
+    const s = synthStack(configFrom(json));
+    const [env] = Object.values(resourcesOf(s, 'github_repository_environment'));
     expect(env.reviewers).toBeUndefined();
+    expect(env.prevent_self_review).toBeUndefined();
+    expect(env.can_admins_bypass).toBeUndefined();
+    expect(JSON.parse(s).check ?? {}).not.toHaveProperty('github-wiring-reviewers-plan');
+  });
+
+  test('reviewers on a private repository: a plan-time warning, since only Enterprise honours them', () => {
+    const repoRef = 'data.github_repository.github-repository_A2BB87E6';
+    expect(JSON.parse(oidc).check['github-wiring-reviewers-plan']).toEqual({
+      assert: [
+        {
+          condition: `\${(${repoRef}.visibility != "private")}`,
+          error_message: `\${${repoRef}.full_name} is private: required reviewers there need GitHub Enterprise. On Free, Pro and Team, GitHub applies them to public repositories only, and the provider then creates environment production without them.`,
+        },
+      ],
+    });
+  });
+
+  describe('the branch', () => {
+    const repoRef = 'data.github_repository.github-repository_A2BB87E6';
+    const branchesOf = (s: string) =>
+      Object.values<any>(JSON.parse(s).data.github_repository_branches);
+
+    test('unset: the files go to the default branch GitHub reports, which alone may deploy', () => {
+      const json = exampleJson();
+      delete json.github.branch;
+      const s = synthStack(configFrom(json));
+      for (const file of Object.values(resourcesOf(s, 'github_repository_file'))) {
+        expect(file.branch).toBe(`\${${repoRef}.default_branch}`);
+      }
+      expect(s).toHaveResourceWithProperties(RepositoryEnvironmentDeploymentPolicy, {
+        branch_pattern: `\${${repoRef}.default_branch}`,
+      });
+      expect(branchesOf(s)[0].lifecycle).toBeUndefined();
+      expect(JSON.parse(s).check).not.toHaveProperty('github-wiring-dispatch-branch');
+    });
+
+    test('set: a branch that does not exist fails the plan with a message naming it', () => {
+      const json = exampleJson();
+      json.github.branch = 'release/v2';
+      const s = synthStack(configFrom(json));
+      expect(branchesOf(s)[0].lifecycle.postcondition).toEqual([
+        {
+          condition: '${contains([for b in self.branches : b.name], "release/v2")}',
+          error_message:
+            'Branch "release/v2" does not exist in ${self.id}: create it, correct github.branch, or leave github.branch out to use the default branch.',
+        },
+      ]);
+      // And a warning when it is not the default branch, where repository_dispatch runs.
+      expect(JSON.parse(s).check['github-wiring-dispatch-branch'].assert[0].condition).toBe(
+        `\${(${repoRef}.default_branch == "release/v2")}`,
+      );
+    });
+  });
+
+  describe('workflowDelivery "pull-request"', () => {
+    const json = exampleJson();
+    json.github.workflowDelivery = 'pull-request';
+    json.github.branch = 'main';
+    const s = synthStack(configFrom(json));
+    const files = resourcesOf(s, 'github_repository_file');
+
+    test('the files are committed to their own branch, created from the base whenever it is missing', () => {
+      for (const file of Object.values(files)) {
+        expect(file).toMatchObject({
+          branch: WORKFLOW_UPDATE_BRANCH,
+          autocreate_branch: true,
+          autocreate_branch_source_branch: 'main',
+          overwrite_on_create: true,
+        });
+      }
+    });
+
+    test('a pull request to the base, opened anew whenever the files change', () => {
+      const [pr] = Object.values(resourcesOf(s, 'github_repository_pull_request'));
+      const refs = Object.keys(files).map((id) => `github_repository_file.${id}`);
+      expect(pr).toMatchObject({
+        base_repository: 'mlops-models',
+        base_ref: 'main',
+        head_ref: WORKFLOW_UPDATE_BRANCH,
+        maintainer_can_modify: false,
+        depends_on: refs,
+        lifecycle: { replace_triggered_by: refs },
+      });
+    });
+
+    test('commit delivery (the default) opens no pull request', () => {
+      expect(oidc).not.toHaveResource(RepositoryPullRequest);
+    });
   });
 
   test.each(COMMITTED_FILES.map((f) => [f.source, f.path]))(
@@ -247,7 +471,10 @@ describe('GitHub wiring', () => {
       const file = Object.values(resourcesOf(oidc, 'github_repository_file')).find(
         (f) => f.file === path,
       );
-      expect(file).toMatchObject({ branch: 'main', overwrite_on_create: true });
+      expect(file).toMatchObject({
+        branch: '${data.github_repository.github-repository_A2BB87E6.default_branch}',
+        overwrite_on_create: true,
+      });
       expect(file.commit_message).toMatch(/\S/);
       expect(terraformUnescape(file.content)).toBe(readFileSync(join(projectRoot, source), 'utf8'));
     },

@@ -10,6 +10,7 @@ import { Testing } from 'cdktf';
 import {
   GRAPH_APP_ROLES,
   PLAN_REFRESH_ACTIONS,
+  ROLE_DEFINITION_PROPAGATION,
   constrainRolesCondition,
   rolesTheEnvironmentStackAssigns,
 } from '../constructs/infra-identities';
@@ -19,8 +20,7 @@ import {
   parseBootstrapConfig,
   type BootstrapConfig,
 } from '../lib/bootstrap-config';
-import { ConfigError, parseEnvironmentConfig } from '../lib/config';
-import type { EnvironmentConfig } from '../lib/config-types';
+import { ConfigError, parseEnvironmentConfig, type EnvironmentConfig } from '../lib/config';
 import { BootstrapStack } from '../stacks/bootstrap-stack';
 import { synthStack } from './support/synth';
 
@@ -80,10 +80,11 @@ const OPERATOR = '${data.azurerm_client_config.operator.object_id}';
 const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000';
 const RG_STAGING = `${SUB}/resourceGroups/rg-mlops-staging`;
 const RG_PRODUCTION = `${SUB}/resourceGroups/rg-mlops-production`;
-const CONTAINER = '${azurerm_storage_container.state_container_1883D0F8.id}';
 const ACCOUNT = '${azurerm_storage_account.state_account_58633B45.id}';
-const REFRESH_ROLE =
-  '${azurerm_role_definition.identities_plan-refresh-role-00000000_D686A280.role_definition_resource_id}';
+/** The state's resource group: every state role is granted there, above the account's lock. */
+const STATE_RG = '${azurerm_resource_group.state_resource-group_A8C9B806.id}';
+const REFRESH_ROLE_ID = Object.keys(json.resource.azurerm_role_definition)[0];
+const REFRESH_ROLE = `\${azurerm_role_definition.${REFRESH_ROLE_ID}.role_definition_resource_id}`;
 
 /** Every role assignment as "who: role @ scope", sorted. */
 function grants(tf: any = json): string[] {
@@ -178,42 +179,95 @@ describe('state storage', () => {
 });
 
 describe('identities', () => {
-  test('federated to GitHub with exactly these subjects, and no secret', () => {
-    const credentials = Object.values<any>(
-      resources('azuread_application_federated_identity_credential'),
-    );
-    expect(
-      credentials
-        .map((c) => `${c.application_id.includes('_plan_') ? 'plan' : 'apply'}: ${c.subject}`)
-        .sort(),
-    ).toEqual([
-      'apply: repo:contoso/mlops-infra:environment:infra-production',
-      'apply: repo:contoso/mlops-infra:environment:infra-staging',
-      'plan: repo:contoso/mlops-infra:pull_request',
+  // This repository as GitHub names it, as Terraform references.
+  const repo = 'data.github_repository.github-repository_A2BB87E6';
+  const owner = `\${element(split("/", ${repo}.full_name), 0)}`;
+  const name = `\${element(split("/", ${repo}.full_name), 1)}`;
+  const ids = `${owner}@\${data.github_user.github-repository_owner_1AD19FD2.id}/${name}@\${${repo}.repo_id}`;
+  const legacy = `${owner}/${name}`;
+  const subjects = (tf: any) =>
+    Object.values<any>(tf.resource.azuread_application_federated_identity_credential)
+      .map(
+        (c) =>
+          `${c.application_id.includes('_plan_') ? 'plan' : 'apply'}: ${c.display_name} ${c.subject}`,
+      )
+      .sort();
+
+  test('federated to GitHub with exactly these subjects, both forms by default, and no secret', () => {
+    expect(subjects(json)).toEqual([
+      `apply: github-immutable-env-infra-production repo:${ids}:environment:infra-production`,
+      `apply: github-immutable-env-infra-staging repo:${ids}:environment:infra-staging`,
+      `apply: github-legacy-env-infra-production repo:${legacy}:environment:infra-production`,
+      `apply: github-legacy-env-infra-staging repo:${legacy}:environment:infra-staging`,
+      `plan: github-immutable-pull-request repo:${ids}:pull_request`,
+      `plan: github-legacy-pull-request repo:${legacy}:pull_request`,
     ]);
-    for (const c of credentials) {
+    for (const c of Object.values<any>(
+      resources('azuread_application_federated_identity_credential'),
+    )) {
       expect(c.issuer).toBe('https://token.actions.githubusercontent.com');
       expect(c.audiences).toEqual(['api://AzureADTokenExchange']);
     }
     expect(resources('azuread_application_password')).toEqual({});
     expect(resources('azuread_service_principal_password')).toEqual({});
+    // The repository is read by name through the GitHub provider, after its branches.
+    expect(json.data.github_repository['github-repository_A2BB87E6']).toMatchObject({
+      name: 'mlops-infra',
+    });
+    expect(json.provider.github).toEqual([{ owner: 'contoso' }]);
   });
 
-  test('the apply subjects follow the configured environments, case kept', () => {
+  test.each([
+    [
+      'immutable',
+      [
+        `apply: github-immutable-env-Infra-Prod repo:${ids}:environment:Infra-Prod`,
+        `plan: github-immutable-pull-request repo:${ids}:pull_request`,
+      ],
+    ],
+    [
+      'legacy',
+      [
+        `apply: github-legacy-env-Infra-Prod repo:${legacy}:environment:Infra-Prod`,
+        `plan: github-legacy-pull-request repo:${legacy}:pull_request`,
+      ],
+    ],
+  ])('oidcSubject %s: exactly that form, the environment name as configured', (form, expected) => {
     const s = JSON.parse(
       synth(
-        bootstrapFrom(variant(bootstrapJson, (c) => (c.github.applyEnvironments = ['Infra-Prod']))),
+        bootstrapFrom(
+          variant(bootstrapJson, (c) => {
+            c.github.applyEnvironments = ['Infra-Prod'];
+            c.github.oidcSubject = form;
+          }),
+        ),
         [],
       ),
     );
+    expect(subjects(s)).toEqual(expected);
+  });
+
+  test('environment names that differ only in other characters get distinct credentials', () => {
+    const s = JSON.parse(
+      synth(
+        bootstrapFrom(
+          variant(bootstrapJson, (c) => {
+            c.github.applyEnvironments = ['infra staging', 'infra.staging', 'infra-staging'];
+            c.github.oidcSubject = 'legacy';
+          }),
+        ),
+        [],
+      ),
+    );
+    const names = Object.values<any>(s.resource.azuread_application_federated_identity_credential)
+      .filter((c) => c.subject.includes(':environment:'))
+      .map((c) => c.display_name);
+    // Kept as written where it is already a credential name; letters, digits and a hash else.
+    expect(names.filter((n) => n === 'github-legacy-env-infra-staging')).toHaveLength(1);
     expect(
-      Object.values<any>(s.resource.azuread_application_federated_identity_credential)
-        .map((c) => c.subject)
-        .sort(),
-    ).toEqual([
-      'repo:contoso/mlops-infra:environment:Infra-Prod',
-      'repo:contoso/mlops-infra:pull_request',
-    ]);
+      names.filter((n) => /^github-legacy-envx-infra-staging-[0-9a-f]{8}$/.test(n)),
+    ).toHaveLength(2);
+    expect(new Set(names).size).toBe(3);
   });
 
   test('the person running the bootstrap stays owner of both applications', () => {
@@ -230,20 +284,20 @@ describe('identities', () => {
       [
         `apply: Contributor @ ${RG_PRODUCTION}`,
         `apply: Contributor @ ${RG_STAGING}`,
-        `apply: Reader @ ${ACCOUNT}`,
+        `apply: Reader @ ${STATE_RG}`,
         `apply: Role Based Access Control Administrator @ ${RG_PRODUCTION}`,
         `apply: Role Based Access Control Administrator @ ${RG_STAGING}`,
-        `apply: Storage Blob Data Contributor @ ${CONTAINER}`,
+        `apply: Storage Blob Data Contributor @ ${STATE_RG}`,
         `plan: (plan refresh) @ ${RG_PRODUCTION}`,
         `plan: (plan refresh) @ ${RG_STAGING}`,
         // production writes the dispatch token from a variable, so its refresh reads the secret.
         `plan: Key Vault Secrets User @ ${RG_PRODUCTION}`,
-        `plan: Reader @ ${ACCOUNT}`,
+        `plan: Reader @ ${STATE_RG}`,
         `plan: Reader @ ${RG_PRODUCTION}`,
         `plan: Reader @ ${RG_STAGING}`,
-        `plan: Storage Blob Data Reader @ ${CONTAINER}`,
+        `plan: Storage Blob Data Reader @ ${STATE_RG}`,
         // The person running the bootstrap, to migrate local state into the container.
-        `operator: Storage Blob Data Contributor @ ${CONTAINER}`,
+        `operator: Storage Blob Data Contributor @ ${STATE_RG}`,
       ].sort(),
     );
     for (const [id, a] of Object.entries<any>(resources('azurerm_role_assignment'))) {
@@ -263,7 +317,7 @@ describe('identities', () => {
     ]);
     expect(Object.values<any>(resources('azurerm_role_definition'))).toEqual([
       {
-        name: 'amldeploy-infra-plan-refresh-00000000',
+        name: 'amldeploy-infra-plan-refresh-00000000-0000-0000-0000-000000000000',
         scope: SUB,
         description: expect.any(String),
         assignable_scopes: [RG_STAGING, RG_PRODUCTION],
@@ -386,10 +440,11 @@ describe('identities', () => {
     ]);
   });
 
-  test('one refresh role per subscription, assignable only there', () => {
+  test('one refresh role per subscription, assignable only there, named by the whole subscription ID', () => {
+    // Two subscriptions whose IDs share their first 8 characters.
     const other = environment(
       'production',
-      (c) => (c.azure.subscriptionId = '22222222-2222-2222-2222-222222222222'),
+      (c) => (c.azure.subscriptionId = '00000000-2222-2222-2222-222222222222'),
     );
     const s = JSON.parse(synth(bootstrapFrom(bootstrapJson), [staging, other]));
     expect(
@@ -399,13 +454,62 @@ describe('identities', () => {
         r.assignable_scopes,
       ]),
     ).toEqual([
-      ['amldeploy-infra-plan-refresh-00000000', SUB, [RG_STAGING]],
+      ['amldeploy-infra-plan-refresh-00000000-0000-0000-0000-000000000000', SUB, [RG_STAGING]],
       [
-        'amldeploy-infra-plan-refresh-22222222',
-        '/subscriptions/22222222-2222-2222-2222-222222222222',
-        ['/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-mlops-production'],
+        'amldeploy-infra-plan-refresh-00000000-2222-2222-2222-222222222222',
+        '/subscriptions/00000000-2222-2222-2222-222222222222',
+        ['/subscriptions/00000000-2222-2222-2222-222222222222/resourceGroups/rg-mlops-production'],
       ],
     ]);
+  });
+
+  test('the refresh role is assigned only after a wait, which a new definition takes again', () => {
+    const sleeps = Object.entries<any>(resources('time_sleep'));
+    expect(sleeps).toHaveLength(1);
+    const [sleepId, sleep] = sleeps[0];
+    expect(sleep).toEqual({
+      create_duration: ROLE_DEFINITION_PROPAGATION,
+      triggers: { role: REFRESH_ROLE },
+    });
+    const refresh = Object.values<any>(resources('azurerm_role_assignment')).filter(
+      (a) => a.role_definition_id === REFRESH_ROLE,
+    );
+    expect(refresh).toHaveLength(2);
+    for (const a of refresh) expect(a.depends_on).toEqual([`time_sleep.${sleepId}`]);
+  });
+
+  test('adding an environment moves no address and changes no existing resource', () => {
+    const before = JSON.parse(synth(bootstrapFrom(bootstrapJson), [staging, production]));
+    const qa = environment('qa');
+    const sharesStaging = environment('qa2', (c) => {
+      c.azure.resourceGroup = 'rg-mlops-staging';
+      c.trigger.githubTokenSource = 'out-of-band';
+    });
+    const after = JSON.parse(
+      synth(bootstrapFrom(bootstrapJson), [staging, qa, sharesStaging, production]),
+    );
+    for (const type of Object.keys(before.resource)) {
+      for (const [id, resource] of Object.entries<any>(before.resource[type])) {
+        if (type === 'azurerm_role_definition') {
+          // Only its assignable scopes grow, which azurerm updates in place.
+          const rest = { ...resource };
+          delete rest.assignable_scopes;
+          expect(after.resource[type][id]).toMatchObject(rest);
+          continue;
+        }
+        expect([type, id, after.resource[type]?.[id]]).toEqual([type, id, resource]);
+      }
+    }
+  });
+
+  test("no role assignment sits under the state account's delete lock", () => {
+    const lock = Object.values<any>(resources('azurerm_management_lock'))[0];
+    expect(lock.scope).toBe('${azurerm_storage_account.state_account_58633B45.id}');
+    for (const a of Object.values<any>(resources('azurerm_role_assignment'))) {
+      expect(a.scope).not.toMatch(/azurerm_storage_(account|container)\./);
+    }
+    // Destroy removes the lock before the container it would otherwise refuse to delete.
+    expect(lock.depends_on).toEqual(['azurerm_storage_container.state_container_1883D0F8']);
   });
 });
 
@@ -456,6 +560,7 @@ describe('bootstrap configuration', () => {
         owner: 'contoso',
         repository: 'mlops-infra',
         applyEnvironments: ['infra-staging', 'infra-production'],
+        oidcSubject: 'both',
       },
       environments: ['staging', 'production'],
       namePrefix: 'amldeploy',
@@ -484,9 +589,26 @@ describe('bootstrap configuration', () => {
       owner: 'contoso',
       repository: 'infra',
       applyEnvironments: ['infra-staging', 'infra-production'],
+      oidcSubject: 'both',
     });
     expect(c.namePrefix).toBe('amldeploy');
     expect(c.tags).toEqual({});
+  });
+
+  test('replication: zone-redundant by default where the region has zones, locally redundant elsewhere', () => {
+    const at = (location: string, replication?: string) =>
+      variant(bootstrapJson, (c) => {
+        c.azure.location = location;
+        if (replication) c.stateStorage.replication = replication;
+        else delete c.stateStorage.replication;
+      });
+    expect(bootstrapFrom(at('japaneast')).stateStorage.replication).toBe('ZRS');
+    expect(bootstrapFrom(at('westcentralus')).stateStorage.replication).toBe('LRS');
+    expect(bootstrapFrom(at('westcentralus', 'GRS')).stateStorage.replication).toBe('GRS');
+    expect(problemsOf(at('westcentralus', 'ZRS'))).toEqual([
+      `${FILE}: stateStorage.replication: "ZRS" is not accepted in westcentralus, which has no availability zones; expected one of "LRS", "GRS", "RAGRS" (or a region with zones)`,
+    ]);
+    expect(problemsOf(at('ukwest', 'RAGZRS'))).toHaveLength(1);
   });
 
   test('environments: listed once each, named as config files are', () => {
@@ -499,15 +621,9 @@ describe('bootstrap configuration', () => {
     ]);
   });
 
-  test('not JSON', () => {
-    let parseError = '';
-    try {
-      JSON.parse('{"azure": ');
-    } catch (e) {
-      parseError = (e as Error).message;
-    }
+  test('not JSON: the line and column', () => {
     expect(problemsOf(undefined, '{"azure": ')).toEqual([
-      `${FILE}: is not valid JSON: ${parseError}`,
+      `${FILE}: is not valid JSON: line 1, column 11: expected a value (an object, list, string, number, true, false or null); found the end of the file`,
     ]);
   });
 
@@ -635,7 +751,7 @@ describe('bootstrap configuration', () => {
       (c, v) => (c.github.applyEnvironments = ['infra-staging', v]),
       'Infra Production',
       'infra/production',
-      '"infra/production" is not accepted; expected a GitHub environment name: 1-255 characters without quotes, commas, semicolons, slashes, control characters, "${", "%{" or "@{"',
+      '"infra/production" is not accepted; expected a GitHub environment name: 1-255 characters, no spaces at either end, without ":", quotes, "`", commas, semicolons, "\\", "/", control characters, "${", "%{" or "@{"',
     ],
     [
       'namePrefix',
@@ -660,13 +776,22 @@ describe('bootstrap configuration', () => {
     ]);
   });
 
-  test('github.applyEnvironments: at least one, at most 20, each once (case-insensitive)', () => {
-    const set = (v: unknown) => variant(bootstrapJson, (c) => (c.github.applyEnvironments = v));
+  test('github.applyEnvironments: at least one, as many as 20 credentials hold, each once (case-insensitive)', () => {
+    const set = (v: unknown, form?: string) =>
+      variant(bootstrapJson, (c) => {
+        c.github.applyEnvironments = v;
+        if (form) c.github.oidcSubject = form;
+      });
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `infra-${i}`);
     expect(problemsOf(set([]))).toEqual([
-      `${FILE}: github.applyEnvironments: has 0 entries; expected 1 to 20`,
+      `${FILE}: github.applyEnvironments: has 0 entries; expected at least 1`,
     ]);
-    expect(problemsOf(set(Array.from({ length: 21 }, (_, i) => `infra-${i}`)))).toEqual([
-      `${FILE}: github.applyEnvironments: has 21 entries; expected 1 to 20`,
+    expect(problemsOf(set(names(11)))).toEqual([
+      `${FILE}: github.applyEnvironments: has 11 entries; expected at most 10: an application holds at most 20 federated credentials, and "oidcSubject": "both" takes 2 per environment`,
+    ]);
+    expect(bootstrapFrom(set(names(10))).github.applyEnvironments).toHaveLength(10);
+    expect(problemsOf(set(names(21), 'legacy'))).toEqual([
+      `${FILE}: github.applyEnvironments: has 21 entries; expected at most 20: an application holds at most 20 federated credentials, and "oidcSubject": "legacy" takes 1 per environment`,
     ]);
     expect(problemsOf(set(['infra-staging', 'Infra-Staging']))).toEqual([
       `${FILE}: github.applyEnvironments[1]: environment "infra-staging" is already used by github.applyEnvironments[0]; each entry needs its own`,

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfigs, parseEnvironmentConfig } from '../lib/config';
+import { GITHUB_VARIABLE_MAX_BYTES, deploymentTargetsDocument } from '../lib/workflow-contract';
 
 const example = JSON.parse(readFileSync(join(__dirname, '..', 'config', 'example.json'), 'utf8'));
+
+/** What the GitHub environment rule accepts, as every message about it says. */
+const ENVIRONMENT_RULE =
+  'a GitHub environment name: 1-255 characters, no spaces at either end, without ":", quotes, "`", commas, semicolons, "\\", "/", control characters, "${", "%{" or "@{"';
 
 /** The example with `edit` applied to a deep copy. */
 function variant(edit: (c: any) => void): any {
@@ -25,11 +30,16 @@ describe('a valid configuration', () => {
     expect(r.config.github).toEqual({
       owner: 'contoso',
       repository: 'mlops-models',
-      branch: 'main',
       environment: 'production',
-      reviewerUsers: ['octocat'],
-      reviewerTeams: [],
+      requiredReviewers: {
+        users: ['octocat'],
+        teams: [],
+        preventSelfReview: true,
+        adminsBypass: false,
+      },
       commitWorkflow: true,
+      workflowDelivery: 'commit',
+      oidcSubject: 'both',
     });
   });
 
@@ -42,13 +52,14 @@ describe('a valid configuration', () => {
     };
     const r = parseEnvironmentConfig('config/staging.json', JSON.stringify(minimal));
     if ('problems' in r) throw new Error(r.problems.join('\n'));
+    expect(r.config.github.branch).toBeUndefined(); // the default branch, read at plan time
     expect(r.config).toMatchObject({
       github: {
-        branch: 'main',
         environment: 'staging',
-        reviewerUsers: [],
-        reviewerTeams: [],
+        requiredReviewers: { users: [], teams: [], preventSelfReview: true, adminsBypass: false },
         commitWorkflow: true,
+        workflowDelivery: 'commit',
+        oidcSubject: 'both',
       },
       azure: { deployers: [] },
       auth: { mode: 'oidc', secretRotationDays: 90 },
@@ -78,7 +89,7 @@ describe.each([
   [
     'unknown key, with a suggestion',
     (c: any) => (c.github.repo = 'x'),
-    'config/staging.json: github.repo: is not a known field; expected one of owner, repository, branch, environment, commitWorkflow, requiredReviewers (did you mean "repository"?)',
+    'config/staging.json: github.repo: is not a known field; expected one of owner, repository, branch, environment, commitWorkflow, workflowDelivery, oidcSubject, requiredReviewers (did you mean "repository"?)',
   ],
   [
     'missing required field',
@@ -103,7 +114,7 @@ describe.each([
   [
     'GitHub environment with a template sequence',
     (c: any) => (c.github.environment = 'prod@{x}'),
-    'config/staging.json: github.environment: "prod@{x}" is not accepted; expected a GitHub environment name: 1-255 characters without quotes, commas, semicolons, slashes, control characters, "${", "%{" or "@{"',
+    `config/staging.json: github.environment: "prod@{x}" is not accepted; expected ${ENVIRONMENT_RULE}`,
   ],
   [
     'unknown auth mode',
@@ -148,7 +159,7 @@ describe.each([
   [
     'spec path outside the repository',
     (c: any) => (c.targets[0].endpointSpec = '../endpoint.yml'),
-    'config/staging.json: targets[0].endpointSpec: "../endpoint.yml" is not accepted; expected a relative path in the target repository (letters, digits, ".", "_", "-", "/"; no "..") ending in ".yml" or ".yaml"',
+    'config/staging.json: targets[0].endpointSpec: "../endpoint.yml" is not accepted; expected a relative path in the target repository (letters, digits, ".", "_", "-", "/"; no ".."; at most 255) ending in ".yml" or ".yaml"',
   ],
   [
     'spec path with the wrong extension',
@@ -173,7 +184,7 @@ describe.each([
   [
     'branch name git rejects',
     (c: any) => (c.github.branch = 'feature..x'),
-    'config/staging.json: github.branch: "feature..x" is not accepted; expected a git branch name such as "main" (no spaces, "..", "~", "^", ":", "?", "*", "[", "\\", no leading or trailing "/")',
+    'config/staging.json: github.branch: "feature..x" is not accepted; expected a git branch name such as "main" (no spaces, quotes, "..", "~", "^", ":", "?", "*", "[", "\\", no leading or trailing "/")',
   ],
   [
     'too many reviewers',
@@ -188,7 +199,7 @@ describe.each([
   ],
   [
     'rotation out of range',
-    (c: any) => (c.auth.secretRotationDays = 0),
+    (c: any) => (c.auth = { mode: 'client-secret', secretRotationDays: 0 }),
     'config/staging.json: auth.secretRotationDays: 0 is not accepted; expected a whole number from 1 to 365',
   ],
   [
@@ -232,6 +243,95 @@ describe.each([
     'config/staging.json: backend.storageAccount: "st-tfstate" is not accepted; expected a storage account name: 3-24 lowercase letters or digits',
   ],
   [
+    'null is a value, not "use the default"',
+    (c: any) => (c.namePrefix = null),
+    'config/staging.json: namePrefix: null is not accepted; expected a naming prefix: 2-10 lowercase letters or digits, starting with a letter',
+  ],
+  [
+    'null where an object belongs says what was there',
+    (c: any) => (c.auth = null),
+    'config/staging.json: auth: null is not accepted; expected an object ({...})',
+  ],
+  [
+    'GitHub environment with ":" (the provider splits its IDs on it)',
+    (c: any) => (c.github.environment = 'prod:eu'),
+    `config/staging.json: github.environment: "prod:eu" is not accepted; expected ${ENVIRONMENT_RULE}`,
+  ],
+  [
+    'GitHub environment with a space at either end',
+    (c: any) => (c.github.environment = ' production'),
+    `config/staging.json: github.environment: " production" is not accepted; expected ${ENVIRONMENT_RULE}`,
+  ],
+  [
+    'GitHub environment with a control character',
+    (c: any) => (c.github.environment = 'prod\tuction'),
+    `config/staging.json: github.environment: "prod\\tuction" is not accepted; expected ${ENVIRONMENT_RULE}`,
+  ],
+  [
+    'a branch written as a ref',
+    (c: any) => (c.github.branch = 'refs/heads/main'),
+    'config/staging.json: github.branch: "refs/heads/main" is not accepted; expected a branch name without "refs/heads/" (did you mean "main"?)',
+  ],
+  [
+    'a reviewer listed twice, in another case',
+    (c: any) => (c.github.requiredReviewers = { users: ['octocat', 'OctoCat'] }),
+    'config/staging.json: github.requiredReviewers.users[1]: user "octocat" is already used by github.requiredReviewers.users[0]; each entry needs its own',
+  ],
+  [
+    'review settings without reviewers',
+    (c: any) => (c.github.requiredReviewers = { users: [], adminsBypass: true }),
+    'config/staging.json: github.requiredReviewers.adminsBypass: has no effect without users or teams; remove it, or name the reviewers',
+  ],
+  [
+    'an unknown subject form',
+    (c: any) => (c.github.oidcSubject = 'id'),
+    'config/staging.json: github.oidcSubject: "id" is not accepted; expected one of "both", "immutable", "legacy"',
+  ],
+  [
+    'an unknown workflow delivery',
+    (c: any) => (c.github.workflowDelivery = 'pr'),
+    'config/staging.json: github.workflowDelivery: "pr" is not accepted; expected one of "commit", "pull-request"',
+  ],
+  [
+    'a rotation without a secret',
+    (c: any) => (c.auth = { mode: 'oidc', secretRotationDays: 30 }),
+    'config/staging.json: auth.secretRotationDays: applies only to "mode": "client-secret"; with "oidc" there is no secret to rotate (remove it)',
+  ],
+  [
+    'the same alert address twice',
+    (c: any) => (c.trigger.alertEmails = ['oncall@example.com', 'OnCall@example.com']),
+    'config/staging.json: trigger.alertEmails[1]: address "oncall@example.com" is already used by trigger.alertEmails[0]; each entry needs its own',
+  ],
+  [
+    'more tags than Azure takes',
+    (c: any) => (c.tags = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, 'v']))),
+    'config/staging.json: tags: has 51 tags; expected at most 50',
+  ],
+  [
+    'a tag name longer than Azure takes, with its length',
+    (c: any) => (c.tags = { ['n'.repeat(129)]: 'v' }),
+    `config/staging.json: tags key: "${'n'.repeat(59)}... (129 characters) is not accepted; expected a tag name: 1-128 characters without < > % & \\ ? /`,
+  ],
+  [
+    'a tag value longer than Azure takes, with its length',
+    (c: any) => (c.tags = { owner: 'v'.repeat(300) }),
+    `config/staging.json: tags.owner: "${'v'.repeat(59)}... (300 characters) is not accepted; expected a tag value: a string of at most 256 characters`,
+  ],
+  [
+    'a spec path with a space (the rollout passes it to az)',
+    (c: any) => (c.targets[0].deploymentSpec = 'deploy/my deployment.yml'),
+    'config/staging.json: targets[0].deploymentSpec: "deploy/my deployment.yml" is not accepted; expected a relative path in the target repository (letters, digits, ".", "_", "-", "/"; no ".."; at most 255) ending in ".yml" or ".yaml"',
+  ],
+  [
+    'a deployer who is also a token writer is accepted, a deployer twice is not',
+    (c: any) =>
+      (c.azure.deployers = [
+        '22222222-2222-2222-2222-222222222222',
+        '22222222-2222-2222-2222-222222222222',
+      ]),
+    'config/staging.json: azure.deployers[1]: deployer "22222222-2222-2222-2222-222222222222" is already used by azure.deployers[0]; each entry needs its own',
+  ],
+  [
     'more targets than Event Grid can filter',
     (c: any) =>
       (c.targets = Array.from({ length: 26 }, (_, i) => ({
@@ -262,11 +362,97 @@ test('every problem in a file is reported together', () => {
   ]);
 });
 
-test('a file that is not JSON names the file and the parser error', () => {
-  const r = parseEnvironmentConfig('config/staging.json', '{ "azure": ');
-  expect(r).toEqual({
-    problems: [expect.stringMatching(/^config\/staging\.json: is not valid JSON: /)],
+describe('files that are not JSON, or not quite', () => {
+  test.each([
+    [
+      'cut short',
+      '{ "azure": ',
+      'config/staging.json: is not valid JSON: line 1, column 12: expected a value (an object, list, string, number, true, false or null); found the end of the file',
+    ],
+    [
+      'a trailing comma, with line and column',
+      '{\n  "namePrefix": "x",\n}',
+      'config/staging.json: is not valid JSON: line 3, column 1: expected another property after "," (JSON has no trailing commas); found "}"',
+    ],
+    [
+      'a byte order mark',
+      '\uFEFF{}',
+      'config/staging.json: starts with a byte order mark (U+FEFF), which JSON does not allow; save the file as UTF-8 without BOM',
+    ],
+    [
+      'a key written twice (JSON.parse would keep the last silently)',
+      '{\n  "tags": {},\n  "tags": {"a": "b"}\n}',
+      'config/staging.json: is not valid JSON: line 3, column 3: "tags" is written twice in this object (first at line 2, column 3)',
+    ],
+  ])('%s', (_name, source, message) => {
+    expect(parseEnvironmentConfig('config/staging.json', source)).toEqual({ problems: [message] });
   });
+
+  test('a number too large to read is shown as written', () => {
+    const source = JSON.stringify(variant((c) => (c.targets[0].canaryPercent = 0))).replace(
+      '"canaryPercent":0',
+      '"canaryPercent":1e400',
+    );
+    expect(problemsOf2(source)).toEqual([
+      'config/staging.json: targets[0].canaryPercent: 1e400 (a number too large to read) is not accepted; expected a whole number from 0 to 99',
+    ]);
+  });
+
+  test('a bad file name and a JSON error are reported together', () => {
+    expect(parseEnvironmentConfig('config/Prod.json', '{')).toEqual({
+      problems: [
+        'config/Prod.json: the file name gives the environment name "Prod"; expected 1-20 lowercase letters, digits or "-", starting with a letter (e.g. config/staging.json)',
+        'config/Prod.json: is not valid JSON: line 1, column 2: expected a property name in double quotes; found the end of the file',
+      ],
+    });
+  });
+});
+
+function problemsOf2(source: string): string[] {
+  const r = parseEnvironmentConfig('config/staging.json', source);
+  if (!('problems' in r)) throw new Error('expected problems');
+  return r.problems;
+}
+
+test('rules between fields run even when other fields are broken', () => {
+  const bad = variant((c) => {
+    c.github.owner = 'bad owner';
+    c.targets.push({ ...c.targets[0], model: 'other' });
+  });
+  expect(problemsOf(bad)).toEqual([
+    expect.stringMatching(/^config\/staging\.json: github\.owner: "bad owner" is not accepted/),
+    expect.stringMatching(
+      /^config\/staging\.json: targets\[1\]\.endpoint: "ep-sklearn-regression" already serves targets\[0\]\.model/,
+    ),
+  ]);
+});
+
+test('__proto__ is a tag name like any other', () => {
+  const r = parseEnvironmentConfig(
+    'config/staging.json',
+    JSON.stringify(example).replace('"tags":{', '"tags":{"__proto__":"kept",'),
+  );
+  if ('problems' in r) throw new Error(r.problems.join('\n'));
+  expect(Object.getOwnPropertyNames(r.config.tags)).toContain('__proto__');
+  expect(Object.getPrototypeOf(r.config.tags)).toBe(Object.prototype);
+});
+
+test('the largest targets list the rules accept still fits one GitHub variable', () => {
+  const path = (ext: string) => `${'d/'.repeat(100)}${'p'.repeat(255 - 200 - ext.length)}${ext}`;
+  const targets = Array.from({ length: 25 }, (_, i) => ({
+    model: `${String(i).padStart(2, '0')}${'m'.repeat(253)}`,
+    endpoint: `e${String(i).padStart(2, '0')}${'e'.repeat(29)}`,
+    endpointSpec: path('.yaml'),
+    deploymentSpec: path('.yaml'),
+    smokeTestRequest: path('.json'),
+    canaryPercent: 99,
+    keepDeployments: 10,
+  }));
+  const r = parseEnvironmentConfig('config/staging.json', JSON.stringify({ ...example, targets }));
+  if ('problems' in r) throw new Error(r.problems.join('\n'));
+  const bytes = Buffer.byteLength(deploymentTargetsDocument(r.config.targets));
+  expect(bytes).toBeGreaterThan(25 * 1000);
+  expect(bytes).toBeLessThan(GITHUB_VARIABLE_MAX_BYTES);
 });
 
 test('a remote backend takes the environment subscription unless it names its own', () => {
@@ -354,9 +540,61 @@ describe('loadConfigs across environments', () => {
       ]),
     ).toEqual([
       'config/broken.json: auth.mode: "x" is not accepted; expected one of "oidc", "client-secret"',
-      'config/missing.json: cannot be read (ENOENT)',
+      'config/missing.json: does not exist (or is a broken link)',
       'other/production.json: gives the stack name "aml-deploy-production", which config/production.json already gives; environment names (file base names) must differ',
-      'config/clash.json: github.environment: "production" in contoso/mlops-models is already used by config/production.json; each environment needs its own GitHub environment (its deploy identity trusts only that one)',
+      'config/clash.json: github.environment: "production" in contoso/mlops-models is already used by config/production.json; each environment needs its own GitHub environment (its deploy identity trusts only that one; GitHub compares names case-insensitively)',
+      // A file with other problems still gets the rules between environments: all at once.
+      'config/broken.json: github.environment: "production" in contoso/mlops-models is already used by config/production.json; each environment needs its own GitHub environment (its deploy identity trusts only that one; GitHub compares names case-insensitively)',
+      'config/broken.json: github.commitWorkflow: true is not accepted; config/production.json already commits the workflow to contoso/mlops-models, and one environment must own those files (set "commitWorkflow": false in all but one; the production one keeps workflow changes behind its approval)',
     ]);
+  });
+
+  test('the rules between environments read every file of the folder, selected or not', () => {
+    const others = ['config/staging.json', 'config/production.json', 'config/second-owner.json'];
+    // Only staging is selected; production (unselected) owns the workflow of the same
+    // repository as second-owner, and second-owner is the one selected here.
+    expect(errorOf2(['config/second-owner.json'], others)).toEqual([
+      'config/second-owner.json: github.commitWorkflow: true is not accepted; config/production.json already commits the workflow to contoso/mlops-models, and one environment must own those files (set "commitWorkflow": false in all but one; the production one keeps workflow changes behind its approval)',
+    ]);
+    // Conflicts among unselected files are theirs to report when they are selected.
+    expect(loadConfigs(['config/staging.json'], read, others)).toHaveLength(1);
+  });
+
+  test('GitHub environments that differ only in case clash', () => {
+    const upper = variant((c) => {
+      c.github.environment = 'PRODUCTION';
+      c.github.commitWorkflow = false;
+    });
+    const r = (f: string) => (f === 'config/upper.json' ? JSON.stringify(upper) : read(f));
+    try {
+      loadConfigs(['config/production.json', 'config/upper.json'], r);
+      throw new Error('expected a ConfigError');
+    } catch (e) {
+      expect((e as ConfigError).problems).toEqual([
+        'config/upper.json: github.environment: "PRODUCTION" in contoso/mlops-models is already used by config/production.json; each environment needs its own GitHub environment (its deploy identity trusts only that one; GitHub compares names case-insensitively)',
+      ]);
+    }
+  });
+
+  function errorOf2(names: string[], others: string[]) {
+    try {
+      loadConfigs(names, read, others);
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  test('a folder or a broken link where a file belongs', () => {
+    const fail = (code: string) => () => {
+      throw Object.assign(new Error(code), { code });
+    };
+    expect(() => loadConfigs(['config/dir.json'], fail('EISDIR'))).toThrow(
+      'config/dir.json: is a folder, not a file',
+    );
+    expect(() => loadConfigs(['config/link.json'], fail('ENOENT'))).toThrow(
+      'config/link.json: does not exist (or is a broken link)',
+    );
   });
 });

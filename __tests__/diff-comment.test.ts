@@ -13,6 +13,7 @@ import {
   isOwnComment,
   parseArgs,
   parsePlan,
+  redactSignatures,
   run,
   summarizeDiff,
   upsertComment,
@@ -86,6 +87,28 @@ const DESTROY = `\u001b[1m${cdktfOutput(`Terraform will perform the following ac
 Plan: 1 to add, 0 to change, 3 to destroy.`)}\u001b[0m`;
 
 const firstLine = (text: string) => text.split('\n')[1];
+
+describe('signed URLs never reach the comment', () => {
+  const signed =
+    'https://prod-12.japaneast.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=AbC_dEf-123%2B456';
+
+  test('every sig= value is replaced, whatever quotes or escapes surround it', () => {
+    const plan = [
+      `      ~ callback_url = "${signed}" -> (known after apply)`,
+      `      ~ url = "${signed.replace('&sig=', '&amp;sig=')}"`,
+      `  + body = jsonencode({"u": "${signed}\\"})`,
+      `Plan: 0 to add, 1 to change, 0 to destroy.`,
+    ].join('\n');
+    const comment = summarizeDiff(plan, STACK);
+    expect(comment).not.toContain('AbC_dEf');
+    expect(comment.match(/sig=<redacted>/g)).toHaveLength(3);
+    expect(comment).toContain('sv=1.0&sig=<redacted>"');
+  });
+
+  test('text without a signature is unchanged', () => {
+    expect(redactSignatures('signature design=x sig: y')).toBe('signature design=x sig: y');
+  });
+});
 
 describe('summarizeDiff', () => {
   test('starts with the hidden marker of its stack', () => {

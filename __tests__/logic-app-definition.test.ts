@@ -570,6 +570,7 @@ function walk(
       walk(action.actions, visit, inLoop);
       walk(action.else?.actions ?? {}, visit, inLoop);
     }
+    if (action.type === 'Scope') walk(action.actions, visit, inLoop);
     if (action.type === 'Foreach') walk(action.actions, visit, true);
   }
 }
@@ -587,8 +588,24 @@ describe('the definition', () => {
     expect(trigger).not.toHaveProperty('splitOn');
   });
 
-  it('has self-contained top-level actions in one chain, each with runAfter on a top-level name', () => {
-    const names = Object.keys(definition.actions);
+  it('has one top-level action, a Scope, whatever the props: a change never deletes an action resource', () => {
+    const variants = [
+      definition,
+      buildLogicAppDefinition({ ...PROPS, environment: 'other', workspace: 'mlw-other' }),
+    ];
+    for (const d of variants) {
+      expect(Object.keys(d.actions)).toEqual([ACTION_NAMES.processDelivery]);
+      expect(d.actions[ACTION_NAMES.processDelivery]).toMatchObject({
+        type: 'Scope',
+        runAfter: {},
+      });
+    }
+  });
+
+  it('runs its steps in one chain inside the scope, each self-contained JSON', () => {
+    const scope = definition.actions[ACTION_NAMES.processDelivery];
+    if (scope.type !== 'Scope') throw new Error('expected a Scope');
+    const names = Object.keys(scope.actions);
     expect(names).toEqual([
       ACTION_NAMES.parseEvents,
       ACTION_NAMES.isSubscriptionValidation,
@@ -596,12 +613,10 @@ describe('the definition', () => {
       ACTION_NAMES.terminateRunFailed,
     ]);
     names.forEach((name, k) => {
-      const runAfter = definition.actions[name].runAfter;
+      const runAfter = scope.actions[name].runAfter;
       expect(Object.keys(runAfter)).toEqual(k === 0 ? [] : [names[k - 1]]);
-      expect(JSON.parse(JSON.stringify(definition.actions[name]))).toEqual(
-        definition.actions[name],
-      );
     });
+    expect(JSON.parse(JSON.stringify(scope))).toEqual(scope);
   });
 
   it('marks exactly the two actions that carry the token as secure inputs and outputs', () => {
@@ -715,7 +730,7 @@ describe('props', () => {
         'Invalid Logic App definition props:',
         '- owner: "contoso ml" is not accepted; expected a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen',
         '- repository: "contoso-ml/model-serving" is not accepted; expected a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
-        '- environment: "prod${x}" is not accepted; expected a GitHub environment name: 1-255 characters without quotes, commas, semicolons, slashes, control characters, "${", "%{" or "@{"',
+        '- environment: "prod${x}" is not accepted; expected a GitHub environment name: 1-255 characters, no spaces at either end, without ":", quotes, "`", commas, semicolons, "\\", "/", control characters, "${", "%{" or "@{"',
         '- workspace: "x" is not accepted; expected an Azure ML workspace name: 3-33 letters, digits, "-" or "_", starting with a letter or digit',
         `- tokenSecretName "github_token" is not a Key Vault secret name (1-127 letters, digits, '-').`,
         `- keyVaultUri "https://kv-contoso-stg.vault.azure.net" must be the vault URI with its trailing slash, e.g. 'https://kv-x.vault.azure.net/' (or the key vault's vault_uri token).`,

@@ -1,7 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { projectRoot } from './support/synth';
 
 const cdktfJson = JSON.parse(readFileSync(join(projectRoot, 'cdktf.json'), 'utf8'));
@@ -9,7 +17,9 @@ const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), '
 
 test('the cdktf.json app command is `npm run build` followed by the compiled app', () => {
   expect(cdktfJson.app).toBe(`node_modules/.bin/${packageJson.scripts.build} && node dist/main.js`);
-  expect(packageJson.scripts.synth).toBe('npm run --silent build && node dist/main.js');
+  expect(packageJson.scripts.synth).toBe(
+    'npm run --silent build && node dist/main.js --remove-stale',
+  );
 });
 
 // The app command builds once; the runs below are its second half, `node dist/main.js`.
@@ -22,10 +32,13 @@ beforeAll(() => {
   expect(build.status).toBe(0);
 });
 
-/** Runs the compiled app as `cdktf synth` does, in a fresh outdir. */
-function runApp(env: Record<string, string>) {
-  const outdir = join(mkdtempSync(join(tmpdir(), 'aml-synth-')), 'out');
-  const r = spawnSync(process.execPath, ['dist/main.js'], {
+/** Runs the compiled app as `cdktf synth` does, in a fresh outdir (or the one given). */
+function runApp(
+  env: Record<string, string>,
+  outdir = join(mkdtempSync(join(tmpdir(), 'aml-synth-')), 'out'),
+  args: string[] = [],
+) {
+  const r = spawnSync(process.execPath, ['dist/main.js', ...args], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, CDKTF_OUTDIR: outdir, ...env },
     encoding: 'utf8',
@@ -44,11 +57,35 @@ function treeOf(dir: string): Record<string, string> {
   return out;
 }
 
-test('with nothing set, the example alone synthesizes (the quick start)', () => {
+test('with nothing set, the example alone synthesizes (the quick start), and says how to reach the others', () => {
   const r = runApp({});
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(readdirSync(join(r.outdir, 'stacks'))).toEqual(['aml-deploy-example']);
+  expect(r.stdout).toBe(
+    [
+      `aml-deploy-example: ${relative(projectRoot, join(r.outdir, 'stacks/aml-deploy-example/cdk.tf.json'))}`,
+      'Not synthesized: aml-deploy-production, aml-deploy-staging, aml-deploy-bootstrap. Select stacks with AML_DEPLOY_ENVIRONMENTS, e.g. AML_DEPLOY_ENVIRONMENTS=production npx cdktf diff aml-deploy-production',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('--remove-stale (npm run synth) deletes the stacks of earlier runs that this run did not write', () => {
+  const first = runApp({ AML_DEPLOY_ENVIRONMENTS: 'staging,production' });
+  expect(readdirSync(join(first.outdir, 'stacks')).sort()).toEqual([
+    'aml-deploy-production',
+    'aml-deploy-staging',
+  ]);
+  // Without the flag (cdktf's own runs), earlier stacks stay where cdktf keeps its state.
+  runApp({ AML_DEPLOY_ENVIRONMENTS: 'staging' }, first.outdir);
+  expect(readdirSync(join(first.outdir, 'stacks'))).toHaveLength(2);
+  const second = runApp({ AML_DEPLOY_ENVIRONMENTS: 'staging' }, first.outdir, ['--remove-stale']);
+  expect(second.status).toBe(0);
+  expect(readdirSync(join(first.outdir, 'stacks'))).toEqual(['aml-deploy-staging']);
+  expect(second.stdout).toContain(
+    `removed stale ${relative(projectRoot, join(first.outdir, 'stacks/aml-deploy-production'))} (not selected this run)`,
+  );
 });
 
 test('the selected stacks synthesize, and twice gives byte-identical output', () => {
@@ -86,4 +123,136 @@ test('bad configuration: every problem on stderr, no stack trace, exit 1, nothin
   );
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(existsSync(r.outdir)).toBe(false);
+});
+
+/** Runs the app on a config folder built from files; returns what a user sees. */
+function runWith(files: Record<string, unknown>, env: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'aml-config-'));
+  for (const [name, content] of Object.entries(files)) {
+    writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  }
+  return { dir, ...runApp({ AML_DEPLOY_CONFIG_DIR: dir, ...env }) };
+}
+
+function expectProblems(r: ReturnType<typeof runApp>, problems: string[]) {
+  expect(r.stderr).toBe(
+    ['Invalid configuration:', ...problems.map((p) => `  ${p}`), ''].join('\n'),
+  );
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe('');
+  expect(existsSync(r.outdir)).toBe(false);
+}
+
+describe('the environment variables, explained', () => {
+  const example = JSON.parse(readFileSync(join(projectRoot, 'config', 'example.json'), 'utf8'));
+  const staging = { ...example, github: { ...example.github, commitWorkflow: false } };
+
+  test.each([
+    [
+      'Staging',
+      'AML_DEPLOY_ENVIRONMENTS: "Staging" has no DIR/Staging.json; expected a comma-separated list of example, staging (did you mean "staging"?)',
+    ],
+    [
+      '',
+      'AML_DEPLOY_ENVIRONMENTS: is empty; expected a comma-separated list of example, staging, or leave it unset for "example"',
+    ],
+    [
+      'staging,,example',
+      'AML_DEPLOY_ENVIRONMENTS: "staging,,example" has an empty item; expected a comma-separated list of example, staging, separated by single commas (e.g. "staging,production")',
+    ],
+  ])('AML_DEPLOY_ENVIRONMENTS=%j', (value, problem) => {
+    const r = runWith(
+      {
+        'example.json': example,
+        'staging.json': { ...staging, github: { ...staging.github, environment: 'staging' } },
+      },
+      { AML_DEPLOY_ENVIRONMENTS: value },
+    );
+    expectProblems(r, [problem.replace('DIR', r.dir)]);
+  });
+
+  test.each([
+    ['""', '', 'is empty'],
+    ['a file', join(projectRoot, 'package.json'), 'is a file, not a folder'],
+    ['missing', 'no-such-folder', 'does not exist'],
+  ])('AML_DEPLOY_CONFIG_DIR %s', (_name, value, what) => {
+    const r = runApp({ AML_DEPLOY_CONFIG_DIR: value });
+    expectProblems(r, [
+      `AML_DEPLOY_CONFIG_DIR: ${JSON.stringify(value)} ${what}; expected a folder of <environment>.json files, relative to the project root (${projectRoot}) or absolute; leave it unset for "config"`,
+    ]);
+  });
+
+  test('a bootstrap.json that is a folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aml-config-'));
+    writeFileSync(join(dir, 'example.json'), JSON.stringify(example));
+    mkdirSync(join(dir, 'bootstrap.json'));
+    const r = runApp({ AML_DEPLOY_CONFIG_DIR: dir, AML_DEPLOY_ENVIRONMENTS: 'bootstrap' });
+    expectProblems(r, [`${dir}/bootstrap.json: is a folder, not a file`]);
+  });
+
+  test('a bootstrap.json that is a broken link', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aml-config-'));
+    symlinkSync(join(dir, 'gone.json'), join(dir, 'bootstrap.json'));
+    const r = runApp({ AML_DEPLOY_CONFIG_DIR: dir, AML_DEPLOY_ENVIRONMENTS: 'bootstrap' });
+    expectProblems(r, [`${dir}/bootstrap.json: does not exist (or is a broken link)`]);
+  });
+
+  test('a bootstrap naming an environment without a file: bootstrap.json is named', () => {
+    const bootstrap = JSON.parse(
+      readFileSync(join(projectRoot, 'config', 'bootstrap.json'), 'utf8'),
+    );
+    const r = runWith(
+      {
+        'bootstrap.json': { ...bootstrap, environments: ['example', 'qa'] },
+        'example.json': example,
+      },
+      { AML_DEPLOY_ENVIRONMENTS: 'bootstrap' },
+    );
+    expectProblems(r, [
+      `${r.dir}/bootstrap.json: environments[1]: "qa" has no ${r.dir}/qa.json; expected environments of ${r.dir} (example)`,
+    ]);
+  });
+});
+
+describe('configurations that used to crash synthesize', () => {
+  const example = JSON.parse(readFileSync(join(projectRoot, 'config', 'example.json'), 'utf8'));
+  const bootstrap = JSON.parse(readFileSync(join(projectRoot, 'config', 'bootstrap.json'), 'utf8'));
+  const id = '22222222-2222-2222-2222-222222222222';
+
+  test.each([
+    [
+      'a deployer who is also a token writer',
+      {
+        'example.json': {
+          ...example,
+          azure: { ...example.azure, deployers: [id] },
+          trigger: { ...example.trigger, tokenWriters: [id.toUpperCase()] },
+        },
+      },
+      'example',
+    ],
+    [
+      'bootstrap subscriptions that share their first 8 characters, and apply environments that sanitise alike',
+      {
+        'bootstrap.json': {
+          ...bootstrap,
+          github: { ...bootstrap.github, applyEnvironments: ['infra staging', 'infra.staging'] },
+          environments: ['staging', 'production'],
+        },
+        'staging.json': {
+          ...example,
+          github: { ...example.github, environment: 'staging', commitWorkflow: false },
+        },
+        'production.json': {
+          ...example,
+          azure: { ...example.azure, subscriptionId: '00000000-1111-1111-1111-111111111111' },
+        },
+      },
+      'bootstrap',
+    ],
+  ])('%s', (_name, files, selection) => {
+    const r = runWith(files, { AML_DEPLOY_ENVIRONMENTS: selection });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
 });

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import type { PublishedTarget } from '../lib/workflow-contract';
+import type { PublishedTarget } from '../lib/deployment-target';
 
 const SCRIPT = path.resolve(__dirname, '../workflows/rollout.sh');
 const FAKE_AZ_BIN = path.resolve(__dirname, 'support/fake-az');

@@ -78,7 +78,7 @@ describe('the delivery it posts', () => {
       '--env',
       'staging',
       '--model',
-      'credit default',
+      'credit-default',
       '--version',
       '3',
       '--url',
@@ -99,11 +99,11 @@ describe('the delivery it posts', () => {
         id: expect.stringMatching(
           /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
         ),
-        subject: 'models/credit default:3',
+        subject: 'models/credit-default:3',
         eventType: 'Microsoft.MachineLearningServices.ModelRegistered',
         eventTime: expect.any(String),
         data: {
-          modelName: 'credit default',
+          modelName: 'credit-default',
           modelVersion: '3',
           modelTags: {},
           modelProperties: {},
@@ -259,6 +259,14 @@ describe('arguments', () => {
       ['--env', 'staging', '--model', 'm', '--version', '1', '--force'],
       'unknown argument "--force"',
     ],
+    [
+      ['--env', 'staging', '--model', 'credit default', '--version', 'latest'],
+      '--model "credit default" is not accepted; expected an Azure ML model name: 1-255 letters, digits, "-", "_" or ".", starting with a letter or digit; --version "latest" is not accepted; expected a model version: a whole number from 1 to 999999999 without leading zeros (the versions Azure ML gives on registration)',
+    ],
+    [
+      ['--env', 'staging', '--model', 'm', '--version', '03'],
+      '--version "03" is not accepted; expected a model version: a whole number from 1 to 999999999 without leading zeros (the versions Azure ML gives on registration)',
+    ],
   ])('%j is refused with a usage line, exit 2, and nothing is sent', async (argv, message) => {
     const { code, stdout, stderr } = await run(argv);
 
@@ -338,6 +346,7 @@ describe('the callback URL from terraform output', () => {
     expect(readFileSync(argsFile(), 'utf8').split('\n')).toEqual([
       '-chdir=cdktf.out/stacks/aml-deploy-staging',
       'output',
+      '-no-color',
       '-raw',
       'trigger_callback_url',
       '',
@@ -360,6 +369,20 @@ describe('the callback URL from terraform output', () => {
     expect(() => readFileSync(argsFile())).toThrow();
   });
 
+  it("reports terraform's whole reason, summary and detail, as one line", async () => {
+    fakeTerraform(
+      `printf '╷\\n│ Error: Backend initialization required, please run "terraform init"\\n│\\n│ Reason: Initial configuration of the requested backend "azurerm"\\n╵\\n' >&2\nexit 1`,
+    );
+    const { code, stderr } = await run(['--env', 'staging', '--model', 'm', '--version', '1'], {
+      cwd: project,
+      env: env(),
+    });
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'send-test-event: terraform output trigger_callback_url failed in cdktf.out/stacks/aml-deploy-staging: Error: Backend initialization required, please run "terraform init" Reason: Initial configuration of the requested backend "azurerm"',
+    );
+  });
+
   it("reports terraform's error line when the output cannot be read", async () => {
     fakeTerraform(
       `printf '╷\\n│ Error: Output "trigger_callback_url" not found\\n│\\n╵\\n' >&2\nexit 1`,
@@ -371,7 +394,7 @@ describe('the callback URL from terraform output', () => {
 
     expect(code).toBe(1);
     expect(stderr).toBe(
-      'send-test-event: terraform output trigger_callback_url failed in cdktf.out/stacks/aml-deploy-staging: Error: Output "trigger_callback_url" not found.',
+      'send-test-event: terraform output trigger_callback_url failed in cdktf.out/stacks/aml-deploy-staging: Error: Output "trigger_callback_url" not found',
     );
     expect(received).toEqual([]);
   });

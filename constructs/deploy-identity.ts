@@ -3,50 +3,50 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Rotating } from '@cdktf/provider-time/lib/rotating';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import type { AuthMode } from '../lib/config-types';
+import type { AuthMode } from '../lib/config';
 import {
-  FederatedApplication,
   credentialName,
-  githubEnvironmentSubject,
-} from './federated-application';
+  githubSubjects,
+  type GitHubRepositoryIdentity,
+  type OidcSubjectForm,
+} from '../lib/github-oidc';
+import { FederatedApplication, type FederatedApplicationProps } from './federated-application';
+
+/** Days a password stays valid after its rotation date, so a late deploy does not lock the workflow out. */
+export const PASSWORD_GRACE_DAYS = 30;
 
 export interface DeployIdentityProps {
   /** Display name of the Entra ID application. */
   readonly displayName: string;
   /** Resource ID of the resource group the identity may deploy to; the role's only scope. */
   readonly resourceGroupId: string;
-  /**
-   * Role granted on the resource group.
-   * @default 'Contributor'
-   */
-  readonly roleDefinitionName?: string;
+  /** Role granted on the resource group. */
+  readonly roleDefinitionName: string;
   /**
    * How the deploy workflow signs in.
-   * `oidc`: a federated credential trusts GitHub's token for one environment; no secret exists.
+   * `oidc`: federated credentials trust GitHub's token for one environment; no secret exists.
    * `client-secret`: an application password, rotated on schedule.
-   * @default 'oidc'
    */
-  readonly authMode?: AuthMode;
+  readonly authMode: AuthMode;
+  /** The repository as GitHub names it, and the GitHub environment whose jobs may sign in (oidc). */
+  readonly github: {
+    readonly repository: GitHubRepositoryIdentity;
+    readonly environment: string;
+    /** Which subject forms to trust (`githubSubjects`). */
+    readonly subjectForm: OidcSubjectForm;
+  };
+  /** client-secret mode: days after which the next deploy replaces the password. */
+  readonly secretRotationDays: number;
   /**
-   * Object IDs of the owners of the application and service principal: the principals that
-   * deploy (an owner is needed to change them later with `Application.ReadWrite.OwnedBy`,
-   * and azuread removes an unlisted creator right after creating them). Fixed IDs keep
-   * plans by other principals, such as a pull request's diff, free of owner changes.
+   * Owners of the application and service principal: the principals that deploy.
    * @default - whoever runs Terraform
    */
   readonly owners?: readonly string[];
-  /** GitHub repository and environment whose deploy job may sign in (oidc mode). */
-  readonly github: {
-    readonly owner: string;
-    readonly repository: string;
-    readonly environment: string;
-  };
   /**
-   * client-secret mode: days after which the next deploy replaces the password. The
-   * password stays valid 30 days past that, so a late deploy does not lock the workflow out.
-   * @default 90
+   * With `owners`: a plan by any other principal fails (see FederatedApplication).
+   * @default - no check
    */
-  readonly secretRotationDays?: number;
+  readonly ownerCheck?: FederatedApplicationProps['ownerCheck'];
 }
 
 /**
@@ -67,22 +67,20 @@ export class DeployIdentity extends Construct {
 
   constructor(scope: Construct, id: string, props: DeployIdentityProps) {
     super(scope, id);
-    const authMode = props.authMode ?? 'oidc';
-
-    const { owner, repository, environment } = props.github;
+    const { repository, environment, subjectForm } = props.github;
+    const context = { environment };
     const app = new FederatedApplication(this, 'app', {
       displayName: props.displayName,
       owners: props.owners,
+      ownerCheck: props.ownerCheck,
       // client-secret mode trusts no token: the password below is its credential.
       subjects:
-        authMode === 'oidc'
-          ? [
-              {
-                name: credentialName(`github-${environment}`),
-                subject: githubEnvironmentSubject(owner, repository, environment),
-                description: `GitHub Actions jobs in environment ${environment} of ${owner}/${repository}`,
-              },
-            ]
+        props.authMode === 'oidc'
+          ? githubSubjects(subjectForm, repository, context).map(({ form, subject }) => ({
+              name: credentialName(form, context),
+              subject,
+              description: `GitHub Actions jobs in environment ${environment} (${form} subject)`,
+            }))
           : [],
     });
     this.clientId = app.clientId;
@@ -90,22 +88,26 @@ export class DeployIdentity extends Construct {
 
     new RoleAssignment(this, 'role-assignment', {
       scope: props.resourceGroupId,
-      roleDefinitionName: props.roleDefinitionName ?? 'Contributor',
+      roleDefinitionName: props.roleDefinitionName,
       principalId: app.principalId,
       principalType: 'ServicePrincipal',
-      description: `Deploys models for ${props.github.owner}/${props.github.repository} (${props.github.environment})`,
+      description: `Deploys models from GitHub environment ${environment}`,
     });
 
-    if (authMode === 'oidc') return;
+    if (props.authMode === 'oidc') return;
 
-    const rotationDays = props.secretRotationDays ?? 90;
-    const rotation = new Rotating(this, 'secret-rotation', { rotationDays });
+    const rotation = new Rotating(this, 'secret-rotation', {
+      rotationDays: props.secretRotationDays,
+    });
     const password = new ApplicationPassword(this, 'client-secret', {
       applicationId: app.applicationId,
       displayName: 'GitHub Actions deploy workflow',
-      // Replaced by the first deploy after the rotation date; valid 30 days past it.
+      // Replaced by the first deploy after the rotation date; valid a while past it.
       rotateWhenChanged: { rotation: rotation.id },
-      endDate: Fn.timeadd(rotation.rotationRfc3339, '720h'),
+      endDate: Fn.timeadd(rotation.rotationRfc3339, `${PASSWORD_GRACE_DAYS * 24}h`),
+      // The new password exists before the old one goes (azuread replaces destroy-first
+      // otherwise: provider issue #1549), so a run in flight keeps a valid credential.
+      lifecycle: { createBeforeDestroy: true },
     });
     this.clientSecret = password.value;
   }

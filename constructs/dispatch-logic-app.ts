@@ -1,6 +1,7 @@
 import { LogicAppActionCustom } from '@cdktf/provider-azurerm/lib/logic-app-action-custom';
 import { LogicAppTriggerHttpRequest } from '@cdktf/provider-azurerm/lib/logic-app-trigger-http-request';
 import { LogicAppWorkflow } from '@cdktf/provider-azurerm/lib/logic-app-workflow';
+import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { TRIGGER_NAME, type WorkflowDefinition } from '../lib/logic-app-definition';
 
@@ -8,27 +9,39 @@ export interface DispatchLogicAppProps {
   readonly name: string;
   readonly resourceGroupName: string;
   readonly location: string;
-  /** The workflow, built by `buildLogicAppDefinition`. */
+  /** The workflow, built by `buildLogicAppDefinition`: one trigger and one top-level action. */
   readonly definition: WorkflowDefinition;
 }
 
 /**
  * The Logic App (Consumption) that receives Event Grid deliveries and sends the
  * repository dispatch. It has a system-assigned identity (to read the token from Key
- * Vault); its definition is deployed as one trigger resource and one resource per
- * top-level action, each action's body exactly the JSON the definition builder wrote.
+ * Vault); its definition is deployed as one trigger resource and one action resource, whose
+ * body is exactly the JSON the definition builder wrote. With a single top-level action,
+ * every change to the workflow updates that resource in place: deleting an action resource
+ * re-sends the workflow without its identity (azurerm 4.55 `logic_apps.go`), and Azure drops
+ * the identity, and with it the Key Vault role, until the next apply.
  */
 export class DispatchLogicApp extends Construct {
   public readonly workflowId: string;
   /** Object ID of the workflow's managed identity. */
   public readonly principalId: string;
-  /** The trigger's URL, including its SAS signature: a secret. */
+  /**
+   * The trigger's URL, including its SAS signature, marked sensitive: azurerm does not mark
+   * `callback_url` so, and every attribute set from it would otherwise print in a plan.
+   */
   public readonly callbackUrl: string;
-  /** The action resources: the workflow answers requests as designed once they exist. */
-  public readonly actions: readonly LogicAppActionCustom[];
+  /** The action resource: the workflow answers requests as designed once it exists. */
+  public readonly action: LogicAppActionCustom;
 
   constructor(scope: Construct, id: string, props: DispatchLogicAppProps) {
     super(scope, id);
+    const actions = Object.entries(props.definition.actions);
+    if (actions.length !== 1) {
+      throw new Error(
+        `The workflow must have exactly one top-level action (a Scope), not ${actions.length}: removing an action resource drops the Logic App's identity.`,
+      );
+    }
     const workflow = new LogicAppWorkflow(this, 'workflow', {
       name: props.name,
       resourceGroupName: props.resourceGroupName,
@@ -45,27 +58,14 @@ export class DispatchLogicApp extends Construct {
       method: 'POST',
       schema: JSON.stringify(trigger.inputs.schema),
     });
-    this.callbackUrl = request.callbackUrl;
+    this.callbackUrl = Fn.sensitive(request.callbackUrl);
 
-    // Each action is written into the workflow by its own resource; one that runs after
-    // another must be created after it, or Azure rejects the dangling runAfter.
-    const created = new Map<string, LogicAppActionCustom>();
-    for (const [name, action] of Object.entries(props.definition.actions)) {
-      const predecessors = Object.keys(action.runAfter).map((p) => {
-        const before = created.get(p);
-        if (!before) throw new Error(`Action ${name} runs after ${p}, which must come before it.`);
-        return before;
-      });
-      created.set(
-        name,
-        new LogicAppActionCustom(this, `action-${name}`, {
-          logicAppId: workflow.id,
-          name,
-          body: JSON.stringify(action),
-          dependsOn: [request, ...predecessors],
-        }),
-      );
-    }
-    this.actions = [...created.values()];
+    const [[name, action]] = actions;
+    this.action = new LogicAppActionCustom(this, 'action', {
+      logicAppId: workflow.id,
+      name,
+      body: JSON.stringify(action),
+      dependsOn: [request],
+    });
   }
 }

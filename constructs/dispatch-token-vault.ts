@@ -84,9 +84,12 @@ export class DispatchTokenVault extends Construct {
     );
     if (!props.token) return;
 
-    // Azure RBAC takes a while to reach Key Vault's data plane; writing the secret at once fails with 403.
+    // Azure RBAC takes a while to reach Key Vault's data plane; writing the secret at once
+    // fails with 403. The wait runs again whenever the officers change (time_sleep waits
+    // only on create, and a change of `triggers` replaces it).
     const propagation = new Sleep(this, 'role-propagation', {
       createDuration: '60s',
+      triggers: { officers: officers.map(([, principalId]) => principalId).join(',') },
       dependsOn: assignments,
     });
     new KeyVaultSecret(this, 'github-token', {

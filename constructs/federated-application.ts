@@ -2,29 +2,15 @@ import { Application } from '@cdktf/provider-azuread/lib/application';
 import { ApplicationFederatedIdentityCredential } from '@cdktf/provider-azuread/lib/application-federated-identity-credential';
 import { DataAzureadClientConfig } from '@cdktf/provider-azuread/lib/data-azuread-client-config';
 import { ServicePrincipal } from '@cdktf/provider-azuread/lib/service-principal';
+import { Fn, Op, type IResolvable } from 'cdktf';
 import { Construct } from 'constructs';
-
-/** GitHub's OIDC issuer and the audience Entra ID expects from it. */
-export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
-export const AZURE_TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
-
-/**
- * The subject of the token GitHub issues to a job that runs in a GitHub environment.
- * Entra ID compares it case-sensitively, so it is built from the configured names as is.
- */
-export function githubEnvironmentSubject(owner: string, repository: string, environment: string) {
-  return `repo:${owner}/${repository}:environment:${environment}`;
-}
-
-/** A federated credential name (3-120 letters, digits or "-") made from free text. */
-export function credentialName(text: string): string {
-  return text.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 120);
-}
+import { AZURE_TOKEN_EXCHANGE_AUDIENCE, GITHUB_OIDC_ISSUER } from '../lib/github-oidc';
 
 /** One trusted GitHub token subject. */
 export interface FederatedSubject {
-  /** Credential name: 3-120 letters, digits or "-", unique within the application. */
+  /** Credential name: at most 120 letters, digits or "-", unique in the application (`credentialName`). */
   readonly name: string;
+  /** The exact subject; may be a Terraform reference. */
   readonly subject: string;
   readonly description: string;
 }
@@ -37,14 +23,26 @@ export interface FederatedApplicationProps {
    * @default - none
    */
   readonly notes?: string;
-  /** The GitHub token subjects the application trusts; no secret exists. */
+  /** The GitHub token subjects the application trusts. */
   readonly subjects: readonly FederatedSubject[];
   /**
-   * Object IDs of the application's and service principal's owners. azuread removes the
-   * principal running Terraform from the owners after creating them unless it is listed.
+   * Object IDs of the application's and service principal's owners. azuread makes the
+   * principal running Terraform an owner while it creates them and removes it right after
+   * unless it is listed; without ownership, its next credential write gets 403.
    * @default - the principal running Terraform
    */
   readonly owners?: readonly string[];
+  /**
+   * With `owners`: every plan by a principal that is not one of them fails with its object ID
+   * and this hint (where the owners are configured), unless `readOnlyPlan` is true.
+   * @default - no check
+   */
+  readonly ownerCheck?: {
+    /** Where a user adds an owner, e.g. `azure.deployers of config/staging.json`. */
+    readonly ownersSetting: string;
+    /** A Terraform boolean: true for a plan that will never be applied (a pull request's diff). */
+    readonly readOnlyPlan: IResolvable;
+  };
 }
 
 /** An Entra ID application and service principal that GitHub Actions jobs sign in as via OIDC. */
@@ -58,18 +56,30 @@ export class FederatedApplication extends Construct {
 
   constructor(scope: Construct, id: string, props: FederatedApplicationProps) {
     super(scope, id);
-    const owners = props.owners?.length
-      ? props.owners
-      : [new DataAzureadClientConfig(this, 'caller', {}).objectId];
+    const caller = () => new DataAzureadClientConfig(this, 'caller', {}).objectId;
+    const owners = props.owners?.length ? [...props.owners] : [caller()];
     const application = new Application(this, 'application', {
       displayName: props.displayName,
       notes: props.notes,
       signInAudience: 'AzureADMyOrg',
-      owners: [...owners],
+      owners,
     });
+    if (props.owners?.length && props.ownerCheck) {
+      const me = caller();
+      // Object IDs are GUIDs (checked by the configuration): safe as Terraform string literals.
+      const listed = props.owners.map((o) => o.toLowerCase());
+      application.lifecycle = {
+        precondition: [
+          {
+            condition: Op.or(props.ownerCheck.readOnlyPlan, Fn.contains(listed, Fn.lower(me))),
+            errorMessage: `The principal running Terraform (object ID ${me}) is not an owner of ${props.displayName}, so azuread would lock it out right after creating it (its next credential write gets 403). Add ${me} to ${props.ownerCheck.ownersSetting}, or, for a plan that is never applied, set TF_VAR_read_only_plan=true.`,
+          },
+        ],
+      };
+    }
     const servicePrincipal = new ServicePrincipal(this, 'service-principal', {
       clientId: application.clientId,
-      owners: [...owners],
+      owners,
     });
     for (const s of props.subjects) {
       new ApplicationFederatedIdentityCredential(this, `federation-${s.name}`, {

@@ -1,12 +1,17 @@
 import { ActionsEnvironmentSecret } from '@cdktf/provider-github/lib/actions-environment-secret';
 import { ActionsEnvironmentVariable } from '@cdktf/provider-github/lib/actions-environment-variable';
+import { DataGithubOrganization } from '@cdktf/provider-github/lib/data-github-organization';
 import { DataGithubTeam } from '@cdktf/provider-github/lib/data-github-team';
 import { DataGithubUser } from '@cdktf/provider-github/lib/data-github-user';
 import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-environment';
 import { RepositoryEnvironmentDeploymentPolicy } from '@cdktf/provider-github/lib/repository-environment-deployment-policy';
 import { RepositoryFile } from '@cdktf/provider-github/lib/repository-file';
-import { Fn } from 'cdktf';
+import { RepositoryPullRequest } from '@cdktf/provider-github/lib/repository-pull-request';
+import { Fn, Op } from 'cdktf';
 import { Construct } from 'constructs';
+import { terraformLiteral } from '../lib/terraform-literal';
+import type { GitHubRepository } from './github-repository';
+import { addCheck } from './terraform-check';
 
 /** A file this repository commits to the target repository, with its text. */
 export interface CommittedFile {
@@ -16,23 +21,35 @@ export interface CommittedFile {
   readonly content: string;
 }
 
+/** How the committed files reach the branch. */
+export type WorkflowDelivery = 'commit' | 'pull-request';
+
+/** The branch that carries the files in `pull-request` delivery. */
+export const WORKFLOW_UPDATE_BRANCH = 'aml-deploy-pipeline/workflow';
+
+export const COMMIT_MESSAGE = 'Update AML deploy workflow (managed by aml-deploy-pipeline)';
+
 export interface GitHubWiringProps {
   /** Repository name (the owner is the GitHub provider's). */
   readonly repository: string;
-  /** Branch the files are committed to; also the only branch that may deploy to the environment. */
-  readonly branch: string;
+  /** The repository as read from GitHub: its branch, default branch and visibility. */
+  readonly github: GitHubRepository;
+  /**
+   * The branch the configuration names.
+   * @default - the default branch
+   */
+  readonly configuredBranch?: string;
   /** GitHub environment the deploy job runs in. */
   readonly environment: string;
-  /**
-   * User logins that must approve each deployment; looked up at plan time.
-   * @default - no required reviewers
-   */
-  readonly reviewerUsers?: readonly string[];
-  /**
-   * Team slugs whose members may approve each deployment; looked up at plan time.
-   * @default - no required reviewers
-   */
-  readonly reviewerTeams?: readonly string[];
+  /** Who must approve each deployment; looked up at plan time. Empty lists: nobody. */
+  readonly reviewers: {
+    readonly users: readonly string[];
+    readonly teams: readonly string[];
+    /** Keep the person who started a deployment from approving it. */
+    readonly preventSelfReview: boolean;
+    /** Let repository administrators deploy without an approval. */
+    readonly adminsBypass: boolean;
+  };
   /** Environment variables for the workflow: name → value. Not secret: shown in logs and UI. */
   readonly variables: Readonly<Record<string, string>>;
   /**
@@ -40,28 +57,18 @@ export interface GitHubWiringProps {
    * @default - none
    */
   readonly secrets?: Readonly<Record<string, string>>;
-  /** Files committed to `branch`, overwriting what is there. */
+  /** Files committed to the branch (or proposed to it), overwriting what is there. */
   readonly files: readonly CommittedFile[];
   /**
-   * Commit message of the files' commits.
-   * @default 'Update AML deploy workflow (managed by aml-deploy-pipeline)'
+   * `commit`: straight to the branch. `pull-request`: to `WORKFLOW_UPDATE_BRANCH`, with a
+   * pull request to the branch that is opened again whenever the files change.
    */
-  readonly commitMessage?: string;
-}
-
-/**
- * Terraform reads `${` and `%{` in strings as templates. Workflow files are full of
- * `${{ ... }}`, so they are escaped to reach the repository byte for byte.
- */
-export function terraformLiteral(text: string): string {
-  // Replacer functions, because '$$' in a replacement string means a single '$'.
-  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+  readonly delivery: WorkflowDelivery;
 }
 
 /**
  * What the deploy workflow needs from GitHub: its environment (with reviewers, and only
- * the configured branch may deploy), the environment's variables and secrets, and the
- * workflow files committed to the repository.
+ * the branch may deploy), the environment's variables and secrets, and the workflow files.
  */
 export class GitHubWiring extends Construct {
   /** The environment's name, once it exists. */
@@ -69,22 +76,14 @@ export class GitHubWiring extends Construct {
 
   constructor(scope: Construct, id: string, props: GitHubWiringProps) {
     super(scope, id);
-    const { repository, branch } = props;
+    const { repository, github } = props;
+    const branch = github.branch;
 
-    const users = (props.reviewerUsers ?? []).map(
-      (login) => new DataGithubUser(this, `reviewer-user-${login}`, { username: login }).id,
-    );
-    const teams = (props.reviewerTeams ?? []).map(
-      (slug) => new DataGithubTeam(this, `reviewer-team-${slug}`, { slug }).id,
-    );
     const environment = new RepositoryEnvironment(this, 'environment', {
       repository,
       environment: props.environment,
-      reviewers:
-        users.length + teams.length > 0
-          ? [{ users: users.map(Fn.tonumber), teams: teams.map(Fn.tonumber) }]
-          : undefined,
       deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+      ...this.reviewerSettings(props),
     });
     this.environmentName = environment.environment;
     new RepositoryEnvironmentDeploymentPolicy(this, 'deploy-branch', {
@@ -102,6 +101,8 @@ export class GitHubWiring extends Construct {
       });
     }
     for (const [name, value] of Object.entries(props.secrets ?? {})) {
+      // Replaced destroy-first: the provider has no update, and deleting the old secret
+      // after creating the new one would delete the new one (same name).
       new ActionsEnvironmentSecret(this, `secret-${name}`, {
         repository,
         environment: environment.environment,
@@ -109,17 +110,110 @@ export class GitHubWiring extends Construct {
         plaintextValue: value,
       });
     }
-    for (const file of props.files) {
-      // Construct IDs cannot hold '/'; the ID stays stable as long as the path does.
-      new RepositoryFile(this, `file-${file.path.replace(/\//g, '_')}`, {
-        repository,
-        branch,
-        file: file.path,
-        content: terraformLiteral(file.content),
-        commitMessage:
-          props.commitMessage ?? 'Update AML deploy workflow (managed by aml-deploy-pipeline)',
-        overwriteOnCreate: true,
-      });
+    this.commitFiles(props);
+    this.warnings(id, props);
+  }
+
+  private reviewerSettings(props: GitHubWiringProps) {
+    const { users, teams, preventSelfReview, adminsBypass } = props.reviewers;
+    if (users.length + teams.length === 0) return {};
+    // Keyed by what GitHub compares case-insensitively, so a reordered list moves nothing.
+    const userIds = users.map(
+      (login) =>
+        new DataGithubUser(this, `reviewer-user-${login.toLowerCase()}`, { username: login }).id,
+    );
+    // Teams exist only in organizations: a personal account stops the plan here, at
+    // GET /orgs/<owner> (404), before any team is looked up.
+    const organization = teams.length
+      ? new DataGithubOrganization(this, 'reviewer-organization', {
+          name: props.github.identity.owner,
+          summaryOnly: true,
+        })
+      : undefined;
+    const teamIds = teams.map(
+      (slug) =>
+        new DataGithubTeam(this, `reviewer-team-${slug}`, {
+          slug,
+          // Without it, every plan pages through the team's members and repositories.
+          summaryOnly: true,
+          dependsOn: organization ? [organization] : [],
+        }).id,
+    );
+    return {
+      reviewers: [{ users: userIds.map(Fn.tonumber), teams: teamIds.map(Fn.tonumber) }],
+      preventSelfReview,
+      canAdminsBypass: adminsBypass,
+    };
+  }
+
+  private commitFiles(props: GitHubWiringProps): void {
+    const { repository, github } = props;
+    const viaPullRequest = props.delivery === 'pull-request';
+    const files = props.files.map(
+      (file) =>
+        // Construct IDs cannot hold '/'; the ID stays stable as long as the path does.
+        new RepositoryFile(this, `file-${file.path.replace(/\//g, '_')}`, {
+          repository,
+          file: file.path,
+          content: terraformLiteral(file.content),
+          commitMessage: COMMIT_MESSAGE,
+          overwriteOnCreate: true,
+          ...(viaPullRequest
+            ? {
+                // Created from the branch whenever it is missing (after a merge deleted it);
+                // read from the branch then, so a merged update shows no change.
+                branch: WORKFLOW_UPDATE_BRANCH,
+                autocreateBranch: true,
+                autocreateBranchSourceBranch: github.branch,
+              }
+            : { branch: github.branch }),
+        }),
+    );
+    if (!viaPullRequest || files.length === 0) return;
+    new RepositoryPullRequest(this, 'workflow-pull-request', {
+      baseRepository: repository,
+      baseRef: github.branch,
+      headRef: WORKFLOW_UPDATE_BRANCH,
+      title: COMMIT_MESSAGE,
+      body: [
+        'aml-deploy-pipeline proposes this version of the AML deploy workflow and its rollout script.',
+        'Merge it to deploy with it; `repository_dispatch` runs the workflow of the default branch.',
+        'Do not edit these files here: the next `cdktf deploy` overwrites them.',
+      ].join('\n\n'),
+      maintainerCanModify: false,
+      dependsOn: files,
+      lifecycle: {
+        // A new pull request whenever the files change: the previous one was merged (or is
+        // closed by the replacement), and the provider never reopens one. Plain addresses:
+        // cdktf writes a resource given here as "${address}", which Terraform (1.11)
+        // refuses in replace_triggered_by ("Invalid character").
+        replaceTriggeredBy: files.map((f) => `${f.terraformResourceType}.${f.friendlyUniqueId}`),
+      },
+    });
+  }
+
+  /** Plan-time warnings for settings GitHub would accept but not honour. */
+  private warnings(id: string, props: GitHubWiringProps): void {
+    const { github } = props;
+    const { users, teams } = props.reviewers;
+    const environment = terraformLiteral(props.environment);
+    if (users.length + teams.length > 0) {
+      addCheck(this, `${id}-reviewers-plan`, [
+        {
+          condition: Op.neq(github.visibility, 'private'),
+          errorMessage: `${github.fullName} is private: required reviewers there need GitHub Enterprise. On Free, Pro and Team, GitHub applies them to public repositories only, and the provider then creates environment ${environment} without them.`,
+        },
+      ]);
+    }
+    if (props.configuredBranch !== undefined) {
+      // Branch names hold no quote or backslash (lib/config.ts), so the literal is safe.
+      const branch = terraformLiteral(props.configuredBranch);
+      addCheck(this, `${id}-dispatch-branch`, [
+        {
+          condition: Op.eq(github.defaultBranch, props.configuredBranch),
+          errorMessage: `github.branch "${branch}" is not the default branch (${github.defaultBranch}): repository_dispatch runs the default branch's workflow, which environment ${environment} lets no other branch than "${branch}" deploy.`,
+        },
+      ]);
     }
   }
 }

@@ -4,15 +4,19 @@ import { DataAzureadServicePrincipal } from '@cdktf/provider-azuread/lib/data-az
 import { DataAzurermRoleDefinition } from '@cdktf/provider-azurerm/lib/data-azurerm-role-definition';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
+import { Sleep } from '@cdktf/provider-time/lib/sleep';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { infraIdentityNames } from '../lib/bootstrap-config';
-import type { EnvironmentConfig } from '../lib/config-types';
+import type { EnvironmentConfig } from '../lib/config';
 import {
-  FederatedApplication,
   credentialName,
-  githubEnvironmentSubject,
-} from './federated-application';
+  githubSubjects,
+  type GitHubRepositoryIdentity,
+  type OidcSubjectForm,
+  type SubjectContext,
+} from '../lib/github-oidc';
+import { FederatedApplication, type FederatedSubject } from './federated-application';
 
 /** Client (application) ID of Microsoft Graph, the same in every tenant. */
 export const MICROSOFT_GRAPH_CLIENT_ID = '00000003-0000-0000-c000-000000000000';
@@ -41,11 +45,6 @@ export const PLAN_REFRESH_ACTIONS = [
   'Microsoft.EventGrid/systemTopics/eventSubscriptions/getFullUrl/action',
 ] as const;
 
-/** The subject of GitHub's token for a pull_request job (no environment). */
-export function pullRequestSubject(owner: string, repository: string): string {
-  return `repo:${owner}/${repository}:pull_request`;
-}
-
 /**
  * The roles an environment stack assigns (stacks/aml-deploy-stack.ts and its constructs),
  * hence the only roles the apply identity may assign in that environment's resource group.
@@ -63,11 +62,14 @@ export function rolesTheEnvironmentStackAssigns(env: EnvironmentConfig): string[
 
 /** One resource group the identities get rights on. */
 export interface InfraTarget {
-  /** Environment name(s), for logical IDs and descriptions. */
-  readonly name: string;
+  /**
+   * What keys its logical IDs: subscription and resource group, which do not move when
+   * environments are added or removed (environment names would: several may share a group).
+   */
+  readonly key: string;
   readonly subscriptionId: string;
   readonly resourceGroup: string;
-  /** Roles the environment stack assigns there; the apply identity may assign only these. */
+  /** Roles the environment stacks assign there; the apply identity may assign only these. */
   readonly assignableRoles: readonly string[];
   /**
    * Whether a refresh reads a Key Vault secret's value: azurerm reads
@@ -81,7 +83,8 @@ export interface InfraTarget {
 export function infraTargets(environments: readonly EnvironmentConfig[]): InfraTarget[] {
   const byGroup = new Map<string, InfraTarget>();
   for (const env of environments) {
-    const key = `${env.azure.subscriptionId}/${env.azure.resourceGroup}`.toLowerCase();
+    // A GUID has a fixed length, so the key cannot be read two ways.
+    const key = `${env.azure.subscriptionId}-${env.azure.resourceGroup}`.toLowerCase();
     const roles = rolesTheEnvironmentStackAssigns(env);
     const readsSecret = env.trigger.githubTokenSource === 'variable';
     const seen = byGroup.get(key);
@@ -90,15 +93,14 @@ export function infraTargets(environments: readonly EnvironmentConfig[]): InfraT
       seen
         ? {
             ...seen,
-            name: `${seen.name}-${env.name}`,
-            assignableRoles: [...new Set([...seen.assignableRoles, ...roles])],
+            assignableRoles: [...new Set([...seen.assignableRoles, ...roles])].sort(),
             refreshReadsSecret: seen.refreshReadsSecret || readsSecret,
           }
         : {
-            name: env.name,
+            key,
             subscriptionId: env.azure.subscriptionId,
             resourceGroup: env.azure.resourceGroup,
-            assignableRoles: roles,
+            assignableRoles: [...roles].sort(),
             refreshReadsSecret: readsSecret,
           },
     );
@@ -144,22 +146,25 @@ export function constrainRolesCondition(roleDefinitionGuids: readonly string[]):
 export interface InfraIdentitiesProps {
   /** Prefix of the application display names and the custom role name. */
   readonly namePrefix: string;
-  /** This infrastructure repository and the GitHub environments its deploy jobs run in. */
+  /** This infrastructure repository as GitHub names it, and the environments its deploy jobs run in. */
   readonly github: {
-    readonly owner: string;
-    readonly repository: string;
+    readonly repository: GitHubRepositoryIdentity;
     readonly applyEnvironments: readonly string[];
+    /** Which subject forms to trust (`githubSubjects`). */
+    readonly subjectForm: OidcSubjectForm;
   };
-  /** The state storage: account (control-plane reads) and container (blob data roles). */
-  readonly state: { readonly storageAccountId: string; readonly containerId: string };
+  /**
+   * Resource ID of the resource group that holds only the state account: the scope of the
+   * state roles. Not the account or container, whose delete lock would block deleting an
+   * assignment under it (azurerm issue #11770), so a changed or removed grant could not apply.
+   */
+  readonly stateResourceGroupId: string;
   /** Resource groups of the environment stacks. */
   readonly targets: readonly InfraTarget[];
-  /**
-   * Owners of both applications.
-   * @default - the principal running Terraform
-   */
-  readonly owners?: readonly string[];
 }
+
+/** Seconds a new custom role definition takes to be assignable (azurerm issue #19916). */
+export const ROLE_DEFINITION_PROPAGATION = '120s';
 
 /**
  * The two identities of this infrastructure repository, both federated to GitHub with no
@@ -175,36 +180,35 @@ export class InfraIdentities extends Construct {
 
   constructor(scope: Construct, id: string, props: InfraIdentitiesProps) {
     super(scope, id);
-    const { owner, repository, applyEnvironments } = props.github;
-    const repo = `${owner}/${repository}`;
+    const { repository, applyEnvironments, subjectForm } = props.github;
     const names = infraIdentityNames(props.namePrefix);
     // One lookup shared by both applications.
-    const owners = props.owners ?? [new DataAzureadClientConfig(this, 'caller', {}).objectId];
+    const owners = [new DataAzureadClientConfig(this, 'caller', {}).objectId];
+    const subjects = (context: SubjectContext, description: string): FederatedSubject[] =>
+      githubSubjects(subjectForm, repository, context).map(({ form, subject }) => ({
+        name: credentialName(form, context),
+        subject,
+        description: `${description} (${form} subject)`,
+      }));
 
     this.plan = new FederatedApplication(this, 'plan', {
       displayName: names.plan,
-      notes: `Pull requests of ${repo}: cdktf diff (read-only in Azure and Entra ID).`,
+      notes:
+        'Pull requests of the infrastructure repository: cdktf diff (read-only in Azure and Entra ID).',
       owners,
-      subjects: [
-        {
-          name: 'github-pull-request',
-          subject: pullRequestSubject(owner, repository),
-          description: `Pull request jobs of ${repo}`,
-        },
-      ],
+      subjects: subjects({ pullRequest: true }, 'Pull request jobs'),
     });
     this.apply = new FederatedApplication(this, 'apply', {
       displayName: names.apply,
-      notes: `Deploy jobs of ${repo} in its protected environments: cdktf deploy.`,
+      notes:
+        'Deploy jobs of the infrastructure repository in its protected environments: cdktf deploy.',
       owners,
-      subjects: applyEnvironments.map((environment) => ({
-        name: credentialName(`github-env-${environment}`),
-        subject: githubEnvironmentSubject(owner, repository, environment),
-        description: `Jobs of ${repo} in GitHub environment ${environment}`,
-      })),
+      subjects: applyEnvironments.flatMap((environment) =>
+        subjects({ environment }, `Jobs in GitHub environment ${environment}`),
+      ),
     });
 
-    this.grantState(props.state);
+    this.grantState(props.stateResourceGroupId);
     this.grantGraph();
     const refreshRoles = this.planRefreshRoles(props.namePrefix, props.targets);
     for (const target of props.targets) {
@@ -218,7 +222,7 @@ export class InfraIdentities extends Construct {
     scope: string,
     role: { name: string } | { id: string },
     description: string,
-    condition?: string,
+    opts: { condition?: string; after?: Sleep } = {},
   ): RoleAssignment {
     return new RoleAssignment(this, id, {
       scope,
@@ -226,7 +230,8 @@ export class InfraIdentities extends Construct {
       principalId,
       principalType: 'ServicePrincipal',
       description,
-      ...(condition ? { condition, conditionVersion: '2.0' } : {}),
+      ...(opts.condition ? { condition: opts.condition, conditionVersion: '2.0' } : {}),
+      ...(opts.after ? { dependsOn: [opts.after] } : {}),
     });
   }
 
@@ -234,21 +239,21 @@ export class InfraIdentities extends Construct {
    * State: apply reads and writes blobs (a deploy takes the lease and writes state); plan
    * only reads them — the diff workflow plans with `-lock=false`, since a plan never writes
    * state. Both read the account itself, which the backend looks up when it is configured
-   * with a resource group.
+   * with a resource group. Granted on the state resource group, which holds only the account.
    */
-  private grantState(state: InfraIdentitiesProps['state']): void {
+  private grantState(scope: string): void {
     const { plan, apply } = this;
     this.assign(
       'plan-state-reader',
       plan.principalId,
-      state.containerId,
+      scope,
       { name: 'Storage Blob Data Reader' },
       'cdktf diff reads the state of the environment stacks (plans run with -lock=false)',
     );
     this.assign(
       'apply-state-writer',
       apply.principalId,
-      state.containerId,
+      scope,
       { name: 'Storage Blob Data Contributor' },
       'cdktf deploy locks (blob lease) and writes the state of the environment stacks',
     );
@@ -259,7 +264,7 @@ export class InfraIdentities extends Construct {
       this.assign(
         `${who}-state-account-reader`,
         principalId,
-        state.storageAccountId,
+        scope,
         { name: 'Reader' },
         'The azurerm backend looks up the state account when configured with its resource group',
       );
@@ -283,27 +288,34 @@ export class InfraIdentities extends Construct {
     });
   }
 
-  /** One custom role per subscription, assignable only on that subscription's targets. */
+  /**
+   * One custom role per subscription, assignable only on that subscription's targets, and
+   * a wait after it: Azure takes a while before a new definition can be assigned, and
+   * azurerm neither waits nor retries (issue #19916).
+   */
   private planRefreshRoles(prefix: string, targets: readonly InfraTarget[]) {
     const bySubscription = new Map<string, InfraTarget[]>();
     for (const t of targets) {
       const key = t.subscriptionId.toLowerCase();
       bySubscription.set(key, [...(bySubscription.get(key) ?? []), t]);
     }
-    const roles = new Map<string, RoleDefinition>();
+    const roles = new Map<string, { definition: RoleDefinition; ready: Sleep }>();
     for (const [key, group] of bySubscription) {
       const subscriptionId = group[0].subscriptionId;
-      roles.set(
-        key,
-        new RoleDefinition(this, `plan-refresh-role-${key.slice(0, 8)}`, {
-          name: infraIdentityNames(prefix).planRefreshRole(subscriptionId),
-          scope: `/subscriptions/${subscriptionId}`,
-          description:
-            'The non-read actions a refresh of an aml-deploy environment stack calls: the Logic App trigger callback URL and the event subscription webhook URL',
-          permissions: [{ actions: [...PLAN_REFRESH_ACTIONS], notActions: [] }],
-          assignableScopes: group.map((t) => resourceGroupId(t.subscriptionId, t.resourceGroup)),
-        }),
-      );
+      const definition = new RoleDefinition(this, `plan-refresh-role-${key}`, {
+        name: infraIdentityNames(prefix).planRefreshRole(subscriptionId),
+        scope: `/subscriptions/${subscriptionId}`,
+        description:
+          'The non-read actions a refresh of an aml-deploy environment stack calls: the Logic App trigger callback URL and the event subscription webhook URL',
+        permissions: [{ actions: [...PLAN_REFRESH_ACTIONS], notActions: [] }],
+        assignableScopes: group.map((t) => resourceGroupId(t.subscriptionId, t.resourceGroup)),
+      });
+      const ready = new Sleep(this, `plan-refresh-role-${key}-propagation`, {
+        createDuration: ROLE_DEFINITION_PROPAGATION,
+        // A definition created again waits again.
+        triggers: { role: definition.roleDefinitionResourceId },
+      });
+      roles.set(key, { definition, ready });
     }
     return roles;
   }
@@ -312,11 +324,11 @@ export class InfraIdentities extends Construct {
 
   /** The GUID of a role (built-in or custom) by name, looked up once per subscription. */
   private roleDefinitionGuid(subscriptionId: string, role: string): string {
-    const id = `role-${subscriptionId.slice(0, 8)}-${role.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
     const key = `${subscriptionId}/${role}`.toLowerCase();
     let guid = this.roleDefinitions.get(key);
     if (!guid) {
-      const definition = new DataAzurermRoleDefinition(this, id, {
+      // Keyed by the exact name: role names are compared case-insensitively by Azure.
+      const definition = new DataAzurermRoleDefinition(this, `role-${key}`, {
         name: role,
         scope: `/subscriptions/${subscriptionId}`,
       });
@@ -327,52 +339,58 @@ export class InfraIdentities extends Construct {
     return guid;
   }
 
-  private grantTarget(target: InfraTarget, refreshRole: RoleDefinition): void {
+  /** Descriptions name the resource group, never the environments: they force replacement. */
+  private grantTarget(
+    target: InfraTarget,
+    refreshRole: { definition: RoleDefinition; ready: Sleep },
+  ): void {
     const { plan, apply } = this;
     const scope = resourceGroupId(target.subscriptionId, target.resourceGroup);
-    const env = target.name;
+    const key = target.key;
+    const where = `the environment stacks in ${target.resourceGroup}`;
 
     this.assign(
-      `plan-reader-${env}`,
+      `plan-reader-${key}`,
       plan.principalId,
       scope,
       { name: 'Reader' },
-      `cdktf diff of ${env}: refresh what the stack manages`,
+      `cdktf diff: refresh what ${where} manage`,
     );
     this.assign(
-      `plan-refresh-${env}`,
+      `plan-refresh-${key}`,
       plan.principalId,
       scope,
-      { id: refreshRole.roleDefinitionResourceId },
-      `cdktf diff of ${env}: read the trigger callback URL and the webhook URL (already in state)`,
+      { id: refreshRole.definition.roleDefinitionResourceId },
+      `cdktf diff: read the trigger callback URL and the webhook URL of ${where} (already in state)`,
+      { after: refreshRole.ready },
     );
     if (target.refreshReadsSecret) {
       this.assign(
-        `plan-secret-reader-${env}`,
+        `plan-secret-reader-${key}`,
         plan.principalId,
         scope,
         { name: 'Key Vault Secrets User' },
-        `cdktf diff of ${env}: azurerm refreshes the dispatch token secret with Get Secret`,
+        `cdktf diff: azurerm refreshes the dispatch token secret of ${where} with Get Secret`,
       );
     }
 
     this.assign(
-      `apply-contributor-${env}`,
+      `apply-contributor-${key}`,
       apply.principalId,
       scope,
       { name: 'Contributor' },
-      `cdktf deploy of ${env}: create, change and delete what the stack manages`,
+      `cdktf deploy: create, change and delete what ${where} manage`,
     );
     const roleGuids = target.assignableRoles.map((role) =>
       this.roleDefinitionGuid(target.subscriptionId, role),
     );
     this.assign(
-      `apply-role-assigner-${env}`,
+      `apply-role-assigner-${key}`,
       apply.principalId,
       scope,
       { name: 'Role Based Access Control Administrator' },
-      `cdktf deploy of ${env}: assign only the roles the stack assigns (${target.assignableRoles.join(', ')})`,
-      constrainRolesCondition(roleGuids),
+      `cdktf deploy: assign only the roles ${where} assign`,
+      { condition: constrainRolesCondition(roleGuids) },
     );
   }
 }

@@ -6,6 +6,7 @@ import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { hardenedStorageAccount } from '../lib/azure-defaults';
 import { MODEL_REGISTERED_EVENT_TYPE } from '../lib/logic-app-definition';
 
 /** Event Grid's topic type for an Azure ML workspace. */
@@ -20,6 +21,17 @@ export const DEAD_LETTER_CONTAINER = 'dead-letters';
  * most of a day before an event is dead-lettered.
  */
 export const RETRY_POLICY = { maxDeliveryAttempts: 30, eventTimeToLive: 1440 } as const;
+
+/**
+ * Webhook delivery settings. One event per delivery: a failing dispatch makes Event Grid
+ * retry only its own event. The batch size is what Azure sets when it is left out; azurerm
+ * 4.55 does not mark it Computed, so leaving it out shows a change (and a new validation
+ * handshake) on every plan.
+ */
+export const WEBHOOK_DELIVERY = {
+  maxEventsPerBatch: 1,
+  preferredBatchSizeInKilobytes: 64,
+} as const;
 
 /** Subject-prefix filter values: ModelRegistered subjects are `models/<name>:<version>`. */
 export function modelSubjectPrefixes(models: readonly string[]): string[] {
@@ -41,7 +53,7 @@ export interface ModelRegisteredEventsProps {
   readonly subscriptionName: string;
   /** Only events for these model names are delivered. */
   readonly models: readonly string[];
-  /** Webhook that receives deliveries: the Logic App trigger's callback URL. */
+  /** Webhook that receives deliveries: the Logic App trigger's callback URL (sensitive). */
   readonly webhookUrl: string;
   /**
    * What must exist before the subscription is created, since Event Grid validates the
@@ -90,14 +102,9 @@ export class ModelRegisteredEvents extends Construct {
       name: props.deadLetterAccountName,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
-      accountTier: 'Standard',
-      accountReplicationType: 'LRS',
-      minTlsVersion: 'TLS1_2',
-      httpsTrafficOnlyEnabled: true,
-      allowNestedItemsToBePublic: false,
       // Entra ID only: Event Grid writes with its managed identity, people read with RBAC.
-      sharedAccessKeyEnabled: false,
-      defaultToOauthAuthentication: true,
+      ...hardenedStorageAccount(),
+      accountReplicationType: 'LRS',
     });
     this.deadLetterAccountName = account.name;
     const container = new StorageContainer(this, 'dead-letter-container', {
@@ -122,8 +129,7 @@ export class ModelRegisteredEvents extends Construct {
       advancedFilter: {
         stringBeginsWith: [{ key: 'subject', values: modelSubjectPrefixes(props.models) }],
       },
-      // One event per delivery: a failing dispatch makes Event Grid retry only its own event.
-      webhookEndpoint: { url: props.webhookUrl, maxEventsPerBatch: 1 },
+      webhookEndpoint: { url: props.webhookUrl, ...WEBHOOK_DELIVERY },
       retryPolicy: RETRY_POLICY,
       deadLetterIdentity: { type: 'SystemAssigned' },
       storageBlobDeadLetterDestination: {

@@ -111,8 +111,8 @@ export class ModelRegisteredTrigger extends Construct {
       subscriptionName: names.eventSubscription,
       models: props.models,
       webhookUrl: logicApp.callbackUrl,
-      // The validation handshake needs Respond_to_validation, which the actions deploy.
-      webhookReady: logicApp.actions,
+      // The validation handshake needs Respond_to_validation, which the action deploys.
+      webhookReady: [logicApp.action],
       deadLetterAccountName: names.storageAccount,
     });
     this.deadLetterAccountName = events.deadLetterAccountName;

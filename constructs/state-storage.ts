@@ -3,6 +3,7 @@ import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import { Construct } from 'constructs';
+import { hardenedStorageAccount } from '../lib/azure-defaults';
 import type { StateReplication } from '../lib/bootstrap-config';
 
 export interface StateStorageProps {
@@ -12,22 +13,15 @@ export interface StateStorageProps {
   readonly location: string;
   /** Storage account name: 3-24 lowercase letters or digits, globally unique. */
   readonly storageAccountName: string;
-  /**
-   * Blob container for the state blobs (one `<stack>.tfstate` per environment stack).
-   * @default 'tfstate'
-   */
-  readonly containerName?: string;
-  /**
-   * Storage redundancy.
-   * @default 'ZRS'
-   */
-  readonly replication?: StateReplication;
+  /** Blob container for the state blobs (one `<stack>.tfstate` per environment stack). */
+  readonly containerName: string;
+  /** Storage redundancy (zone-redundant kinds only where the region has zones). */
+  readonly replication: StateReplication;
   /**
    * Days a deleted blob, an overwritten blob's earlier version and a deleted container can
    * still be restored (blob soft delete, versioning, container soft delete).
-   * @default 30
    */
-  readonly retentionDays?: number;
+  readonly retentionDays: number;
   /**
    * Whether the account's endpoint is reachable from public networks. Access still needs
    * an Entra ID token with a data role (shared keys are off); GitHub-hosted runners have
@@ -35,21 +29,22 @@ export interface StateStorageProps {
    * @default true
    */
   readonly publicNetworkAccess?: boolean;
-  /**
-   * A `CanNotDelete` management lock on the account, so deleting the state takes two
-   * deliberate steps. Control plane only: reading and writing blobs is unaffected.
-   * @default true
-   */
-  readonly deleteLock?: boolean;
 }
 
 /**
  * Where Terraform state lives: a resource group, a storage account that accepts Entra ID
  * only (no shared keys, no anonymous access, TLS 1.2), with blob versioning and soft delete
- * so any state ever written can be restored, and one private container.
+ * so any state ever written can be restored, one private container, and a `CanNotDelete`
+ * lock on the account, so deleting the state takes two deliberate steps.
+ *
+ * The lock also blocks deleting any role assignment scoped to the account or below it
+ * (azurerm issue #11770): grant access to the state on the resource group instead
+ * (`resourceGroupId`), which holds nothing else.
  */
 export class StateStorage extends Construct {
   public readonly resourceGroupName: string;
+  /** ARM ID of the resource group: the scope of every role on the state. */
+  public readonly resourceGroupId: string;
   public readonly storageAccountName: string;
   /** ARM ID of the storage account (scope of control-plane reads). */
   public readonly storageAccountId: string;
@@ -59,7 +54,7 @@ export class StateStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: StateStorageProps) {
     super(scope, id);
-    const retentionDays = props.retentionDays ?? 30;
+    const retentionDays = props.retentionDays;
 
     const group = new ResourceGroup(this, 'resource-group', {
       name: props.resourceGroupName,
@@ -69,17 +64,9 @@ export class StateStorage extends Construct {
       name: props.storageAccountName,
       resourceGroupName: group.name,
       location: group.location,
-      accountKind: 'StorageV2',
-      accountTier: 'Standard',
-      accountReplicationType: props.replication ?? 'ZRS',
-      minTlsVersion: 'TLS1_2',
-      httpsTrafficOnlyEnabled: true,
-      allowNestedItemsToBePublic: false,
       // Entra ID only: Terraform's backend and providers sign in with use_azuread_auth.
-      sharedAccessKeyEnabled: false,
-      defaultToOauthAuthentication: true,
-      localUserEnabled: false,
-      crossTenantReplicationEnabled: false,
+      ...hardenedStorageAccount(),
+      accountReplicationType: props.replication,
       publicNetworkAccessEnabled: props.publicNetworkAccess ?? true,
       blobProperties: {
         versioningEnabled: true,
@@ -89,21 +76,23 @@ export class StateStorage extends Construct {
     });
     // storage_account_id: the container is managed through ARM, no data-plane call.
     const container = new StorageContainer(this, 'container', {
-      name: props.containerName ?? 'tfstate',
+      name: props.containerName,
       storageAccountId: account.id,
       containerAccessType: 'private',
     });
-    if (props.deleteLock ?? true) {
-      new ManagementLock(this, 'delete-lock', {
-        name: 'terraform-state-do-not-delete',
-        scope: account.id,
-        lockLevel: 'CanNotDelete',
-        notes:
-          'Holds the Terraform state of every environment stack. Remove this lock deliberately before deleting the account.',
-      });
-    }
+    new ManagementLock(this, 'delete-lock', {
+      name: 'terraform-state-do-not-delete',
+      scope: account.id,
+      lockLevel: 'CanNotDelete',
+      notes:
+        'Holds the Terraform state of every environment stack. Remove this lock deliberately before deleting the account.',
+      // `cdktf destroy` removes the lock before the container (and the account), which it
+      // would otherwise try to delete under the lock.
+      dependsOn: [container],
+    });
 
     this.resourceGroupName = group.name;
+    this.resourceGroupId = group.id;
     this.storageAccountName = account.name;
     this.storageAccountId = account.id;
     this.containerName = container.name;

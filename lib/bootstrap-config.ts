@@ -6,8 +6,16 @@
  * Checked with the same schema combinators and message style as the environment files
  * (`file: field.path: <value> is not accepted; expected ...`), every problem at once.
  */
-import type { EnvironmentConfig } from './config-types';
-import { BOOTSTRAP_FILE_NAME } from './config';
+import { AZURE_REGIONS, hasZones, type AzureRegion } from './azure-regions';
+import { BOOTSTRAP_FILE_NAME, readJson, type EnvironmentConfig } from './config';
+import {
+  DEFAULT_OIDC_SUBJECT,
+  MAX_FEDERATED_CREDENTIALS,
+  OIDC_SUBJECT_FORMS,
+  credentialsPerContext,
+  oidcSubjectForm,
+  type OidcSubjectForm,
+} from './github-oidc';
 import { stackName } from './naming';
 import {
   blobContainer,
@@ -22,7 +30,19 @@ import {
   storageAccountName,
   tags,
 } from './config-fields';
-import { integer, list, object, oneOf, optional, text } from './schema';
+import {
+  integer,
+  isPlainObject,
+  list,
+  object,
+  oneOf,
+  optional,
+  required,
+  show,
+  text,
+  type Infer,
+  type Problem,
+} from './schema';
 
 /** The bootstrap stack: `cdktf deploy aml-deploy-bootstrap`. */
 export const BOOTSTRAP_STACK_NAME = stackName(BOOTSTRAP_FILE_NAME);
@@ -30,86 +50,143 @@ export const BOOTSTRAP_STACK_NAME = stackName(BOOTSTRAP_FILE_NAME);
 /** Storage redundancy of the state account (`account_replication_type`). */
 export const STATE_REPLICATIONS = ['LRS', 'ZRS', 'GRS', 'RAGRS', 'GZRS', 'RAGZRS'] as const;
 export type StateReplication = (typeof STATE_REPLICATIONS)[number];
+const ZONE_REDUNDANT: readonly StateReplication[] = ['ZRS', 'GZRS', 'RAGZRS'];
 
-export interface StateStorageConfig {
-  /** Resource group the bootstrap stack creates for the state account. */
-  readonly resourceGroup: string;
-  /** Storage account name: 3-24 lowercase letters or digits, globally unique. */
-  readonly storageAccount: string;
-  /** Blob container holding one `<stack name>.tfstate` blob per environment stack. */
-  readonly container: string;
-  readonly replication: StateReplication;
-  /** Days a deleted or overwritten state blob (and a deleted container) can be restored. */
-  readonly retentionDays: number;
-}
-
-export interface BootstrapGitHubConfig {
-  /** Owner of this infrastructure repository. */
-  readonly owner: string;
-  /** This infrastructure repository (not the model repository an environment deploys to). */
-  readonly repository: string;
-  /**
-   * GitHub environments of this repository that the deploy workflow's jobs run in; each is
-   * one federated credential of the `apply` identity (`repo:OWNER/REPO:environment:NAME`).
-   */
-  readonly applyEnvironments: readonly string[];
-}
-
-export interface BootstrapConfig {
-  /** The file this came from, for messages. */
-  readonly file: string;
-  readonly azure: {
-    readonly subscriptionId: string;
-    readonly tenantId: string;
-    readonly location: string;
-  };
-  readonly stateStorage: StateStorageConfig;
-  readonly github: BootstrapGitHubConfig;
-  /**
-   * The environments (`config/<name>.json`) whose resource groups and state the plan and
-   * apply identities get rights on. Listed here, not taken from the run's selection, so
-   * deploying the bootstrap for one environment cannot drop the others' rights.
-   */
-  readonly environments: readonly string[];
-  /** Prefix of the Entra ID applications and the custom role the stack creates. */
-  readonly namePrefix: string;
-  /** Tags on every taggable Azure resource the stack creates. */
-  readonly tags: Readonly<Record<string, string>>;
+/** Zone-redundant where the region has availability zones, locally redundant elsewhere. */
+export function defaultStateReplication(region: AzureRegion): StateReplication {
+  return hasZones(region) ? 'ZRS' : 'LRS';
 }
 
 export const DEFAULT_APPLY_ENVIRONMENTS = ['infra-staging', 'infra-production'] as const;
 
-const bootstrapSchema = object({
-  azure: object({ subscriptionId: guid, tenantId: guid, location }),
-  stateStorage: object({
-    resourceGroup,
-    storageAccount: storageAccountName,
-    container: optional(blobContainer, 'tfstate'),
-    replication: optional(oneOf(STATE_REPLICATIONS), 'ZRS'),
-    retentionDays: optional(integer(1, 365), 30),
-  }),
-  github: object({
-    owner: githubOwner,
-    repository: githubRepository,
-    // An Entra ID application takes at most 20 federated credentials.
-    applyEnvironments: optional(
-      list(githubEnvironment, {
-        min: 1,
-        max: 20,
-        // GitHub compares environment names case-insensitively.
-        unique: (e) => e.toLowerCase(),
-        uniqueName: 'environment',
-      }),
-      DEFAULT_APPLY_ENVIRONMENTS,
-    ),
-  }),
-  environments: list(
-    text(/^[a-z][a-z0-9-]{0,19}$/, 'an environment name: the base name of a file in config/'),
-    { min: 1, unique: (e) => e, uniqueName: 'environment' },
+export const bootstrapSchema = object({
+  azure: required(
+    object({
+      subscriptionId: required(
+        guid,
+        "Subscription of the state storage (and of the custom role's first scope).",
+      ),
+      tenantId: required(guid, 'Entra ID tenant where the plan and apply identities are created.'),
+      location: required(location, 'Azure region of the state storage.'),
+    }),
+    'Where the state storage lives.',
   ),
-  namePrefix: optional(namePrefix, 'amldeploy'),
-  tags: optional(tags, {}),
+  stateStorage: required(
+    object({
+      resourceGroup: required(
+        resourceGroup,
+        'Resource group the bootstrap creates for the state account. Keep nothing else in it: the state roles are granted on it.',
+      ),
+      storageAccount: required(
+        storageAccountName,
+        'Name of the state storage account (globally unique).',
+      ),
+      container: optional(
+        blobContainer,
+        'Blob container holding one `<stack>.tfstate` blob per environment stack.',
+        {
+          default: 'tfstate',
+        },
+      ),
+      replication: optional(
+        oneOf(STATE_REPLICATIONS),
+        'Storage redundancy. ZRS, GZRS and RAGZRS need a region with availability zones.',
+        { defaultText: '`ZRS` where the region has availability zones, `LRS` elsewhere' },
+      ),
+      retentionDays: optional(
+        integer(1, 365),
+        'Days a deleted or overwritten state blob, and a deleted container, can be restored.',
+        { default: 30 },
+      ),
+    }),
+    "The storage account that holds every environment stack's state.",
+  ),
+  github: required(
+    object({
+      owner: required(githubOwner, 'Owner of **this** infrastructure repository.'),
+      repository: required(
+        githubRepository,
+        '**This** infrastructure repository (not a model repository).',
+      ),
+      applyEnvironments: optional(
+        list(githubEnvironment, {
+          min: 1,
+          // GitHub compares environment names case-insensitively.
+          unique: (e) => e.toLowerCase(),
+          uniqueName: 'environment',
+        }),
+        "GitHub environments of this repository that the deploy jobs run in; the apply identity trusts each. They must differ from the model repositories' deploy environments.",
+        { default: DEFAULT_APPLY_ENVIRONMENTS },
+      ),
+      oidcSubject: optional(
+        oidcSubjectForm,
+        'Which OIDC subject form the plan and apply identities trust (see the environment field `github.oidcSubject`). An application holds at most 20 federated credentials: with `both`, that is 9 apply environments.',
+        { default: DEFAULT_OIDC_SUBJECT },
+      ),
+    }),
+    'This infrastructure repository, whose workflows get the plan and apply identities.',
+  ),
+  environments: required(
+    list(
+      text(/^[a-z][a-z0-9-]{0,19}$/, 'an environment name: the base name of a file in config/'),
+      {
+        min: 1,
+        unique: (e) => e,
+        uniqueName: 'environment',
+      },
+    ),
+    'The environments (`config/<name>.json`) whose resource groups and state the identities get rights on.',
+  ),
+  namePrefix: optional(
+    namePrefix,
+    'Prefix of the applications and the custom role the stack creates.',
+    {
+      default: 'amldeploy',
+    },
+  ),
+  tags: optional(tags, 'Tags on the resource group and the account.', { default: {} }),
 });
+
+type BootstrapFile = Infer<typeof bootstrapSchema>;
+
+/** The validated `config/bootstrap.json`, defaults applied. */
+export type BootstrapConfig = Omit<BootstrapFile, 'stateStorage'> & {
+  /** The file this came from, for messages. */
+  readonly file: string;
+  readonly stateStorage: Required<BootstrapFile['stateStorage']>;
+};
+
+/** The rules between fields, read from the JSON as written (so they run whatever else is broken). */
+function crossFieldProblems(json: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const at = (o: unknown, key: string) => (isPlainObject(o) ? o[key] : undefined);
+  const region = at(at(json, 'azure'), 'location');
+  const replication = at(at(json, 'stateStorage'), 'replication');
+  if (
+    (AZURE_REGIONS as readonly unknown[]).includes(region) &&
+    ZONE_REDUNDANT.includes(replication as StateReplication) &&
+    !hasZones(region as AzureRegion)
+  ) {
+    problems.push({
+      path: 'stateStorage.replication',
+      message: `${show(replication)} is not accepted in ${region}, which has no availability zones; expected one of "LRS", "GRS", "RAGRS" (or a region with zones)`,
+    });
+  }
+  const github = at(json, 'github');
+  const environments = at(github, 'applyEnvironments') ?? DEFAULT_APPLY_ENVIRONMENTS;
+  const form = at(github, 'oidcSubject') ?? DEFAULT_OIDC_SUBJECT;
+  if (Array.isArray(environments) && (OIDC_SUBJECT_FORMS as readonly unknown[]).includes(form)) {
+    const per = credentialsPerContext(form as OidcSubjectForm);
+    const max = Math.floor(MAX_FEDERATED_CREDENTIALS / per);
+    if (environments.length > max) {
+      problems.push({
+        path: 'github.applyEnvironments',
+        message: `has ${environments.length} entries; expected at most ${max}: an application holds at most ${MAX_FEDERATED_CREDENTIALS} federated credentials, and "oidcSubject": ${show(form)} takes ${per} per environment`,
+      });
+    }
+  }
+  return problems;
+}
 
 /**
  * Checks the bootstrap configuration. Pure: `file` is only used in messages. Returns the
@@ -119,28 +196,23 @@ export function parseBootstrapConfig(
   file: string,
   source: string,
 ): { config: BootstrapConfig } | { problems: string[] } {
-  let json: unknown;
-  try {
-    json = JSON.parse(source);
-  } catch (e) {
-    return {
-      problems: renderProblems(file, [
-        { path: '', message: `is not valid JSON: ${(e as Error).message}` },
-      ]),
-    };
-  }
-  const checked = bootstrapSchema(json, '');
-  if ('problems' in checked) return { problems: renderProblems(file, checked.problems) };
+  const read = readJson(file, source);
+  if ('problems' in read) return read;
+  const checked = bootstrapSchema.check(read.json, '');
+  const problems = [
+    ...('problems' in checked ? checked.problems : []),
+    ...crossFieldProblems(read.json),
+  ];
+  if (problems.length || 'problems' in checked) return { problems: renderProblems(file, problems) };
   const c = checked.value;
   return {
     config: {
+      ...c,
       file,
-      azure: c.azure,
-      stateStorage: c.stateStorage,
-      github: c.github,
-      environments: c.environments,
-      namePrefix: c.namePrefix,
-      tags: c.tags,
+      stateStorage: {
+        ...c.stateStorage,
+        replication: c.stateStorage.replication ?? defaultStateReplication(c.azure.location),
+      },
     },
   };
 }
@@ -205,7 +277,7 @@ export function infraIdentityNames(prefix: string) {
     apply: `${prefix}-infra-apply`,
     /** Custom role with the few non-read actions a refresh of an environment stack calls. */
     planRefreshRole: (subscriptionId: string) =>
-      `${prefix}-infra-plan-refresh-${subscriptionId.slice(0, 8).toLowerCase()}`,
+      `${prefix}-infra-plan-refresh-${subscriptionId.toLowerCase()}`,
   };
 }
 

@@ -1,15 +1,21 @@
 /**
- * Field rules shared by the environment files (`lib/config.ts`) and the bootstrap file
- * (`lib/bootstrap-config.ts`): one rule and one message per kind of field.
+ * Field rules shared by the environment files (`lib/config.ts`), the bootstrap file
+ * (`lib/bootstrap-config.ts`), the Logic App definition and the rollout: one rule and one
+ * message per kind of value.
  * Azure names: learn.microsoft.com "Naming rules and restrictions for Azure resources".
  */
 import { AZURE_REGIONS } from './azure-regions';
-import { oneOf, record, text, type Problem } from './schema';
+import { list, oneOf, record, text, type Problem, type Rule } from './schema';
 
 export const guid = text(
   /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
   'a GUID such as "00000000-0000-0000-0000-000000000000"',
 );
+
+/** Object IDs of Entra ID principals, each once (GUIDs compare case-insensitively). */
+export function principals(what: string, max = 20): Rule<string[]> {
+  return list(guid, { max, unique: (g) => g.toLowerCase(), uniqueName: what });
+}
 
 // GitHub: logins are 1-39 letters, digits or single hyphens, not at either end.
 export const githubOwner = text(
@@ -20,10 +26,17 @@ export const githubRepository = text(
   /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/,
   'a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
 );
-// Also no '${', '%{' or '@{': the name reaches Terraform strings and Logic App expressions.
+/**
+ * GitHub accepts up to 255 characters, compared case-insensitively. Refused beyond that:
+ * ":" (integrations/github splits its resource IDs on ":", so variables, secrets and the
+ * deployment policy of such an environment break; GitHub's OIDC subject escapes it),
+ * spaces at either end and control characters (GitHub trims or rejects them), and what
+ * would not reach Terraform strings, Logic App expressions and the workflow literally:
+ * quotes, "`", ",", ";", "\", "/", "${", "%{" and "@{".
+ */
 export const githubEnvironment = text(
-  /^(?!.*[$%@]\{)(?=.*\S)[^'"`,;\\/\p{Cc}]{1,255}$/u,
-  'a GitHub environment name: 1-255 characters without quotes, commas, semicolons, slashes, control characters, "${", "%{" or "@{"',
+  /^(?![\s\S]*[$%@]\{)(?!\s)(?![\s\S]*\s$)[^'"`,;:\\/\p{Cc}]{1,255}$/u,
+  'a GitHub environment name: 1-255 characters, no spaces at either end, without ":", quotes, "`", commas, semicolons, "\\", "/", control characters, "${", "%{" or "@{"',
 );
 export const workspaceName = text(
   /^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/,
@@ -54,9 +67,14 @@ export const blobContainer = text(
   'a blob container name: 3-63 lowercase letters, digits or single hyphens, not starting or ending with a hyphen',
 );
 
+/**
+ * Azure tags: at most 50 on a resource; names up to 128 characters (the limit of storage
+ * accounts, which the stacks tag) without < > % & \ ? /; values up to 256 characters.
+ */
 export const tags = record(
-  text(/^[^<>%&\\?/]{1,512}$/, 'a tag name: 1-512 characters without < > % & \\ ? /'),
-  text(/^.{0,256}$/su, 'a tag value: a string of at most 256 characters'),
+  text(/^[^<>%&\\?/]{1,128}$/, 'a tag name: 1-128 characters without < > % & \\ ? /'),
+  text(/^[\s\S]{0,256}$/, 'a tag value: a string of at most 256 characters'),
+  { max: 50, maxName: 'tags' },
 );
 
 /** Problems as users read them: `file: field.path: message`. */

@@ -5,6 +5,7 @@
  * These names are defined here once. The workflow YAML cannot import TypeScript, so
  * `__tests__/contract.test.ts` checks that the committed workflow uses exactly them.
  */
+import { text } from './schema';
 
 /** `event_type` of the repository dispatch; the workflow's `repository_dispatch.types`. */
 export const DISPATCH_EVENT_TYPE = 'aml-model-registered';
@@ -30,3 +31,17 @@ export const PAYLOAD_KEYS = {
 export type DispatchPayload = {
   readonly [K in (typeof PAYLOAD_KEYS)[keyof typeof PAYLOAD_KEYS]]: string;
 };
+
+/**
+ * The versions the deploy workflow deploys: the whole numbers Azure ML gives on registration
+ * (1, 2, 3, ...), without leading zeros (so "3" and "03" cannot name two deployments) and
+ * below 10^9. Custom string versions ("1.0", "latest") are refused: they would not make a
+ * valid deployment name, and "latest" is not a version.
+ */
+export const modelVersion = text(
+  /^[1-9][0-9]{0,8}$/,
+  'a model version: a whole number from 1 to 999999999 without leading zeros (the versions Azure ML gives on registration)',
+);
+
+/** `model_name` values: Azure ML model names, the rule of the configuration's `targets[].model`. */
+export { modelName } from './deployment-target';

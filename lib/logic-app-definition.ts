@@ -9,7 +9,8 @@
  * `azurerm_logic_app_action_custom` whose `body` is that action's JSON.
  *
  * The flow (every path ends in exactly one Response, because Event Grid reads the HTTP
- * answer of the trigger: 2xx is delivered, anything else is retried, then dead-lettered):
+ * answer of the trigger: 2xx is delivered, anything else is retried, then dead-lettered),
+ * all inside the one top-level Scope `Process_delivery` (see {@link ScopeAction}):
  *
  * ```
  * manual (Request, body = JSON array of Event Grid events, no splitOn)
@@ -130,7 +131,19 @@ export interface TerminateAction extends ActionBase {
   };
 }
 
+/**
+ * A group of actions that runs as one. The definition has exactly one top-level action, a
+ * Scope, so changes to the workflow only ever update that action's body: deleting an
+ * `azurerm_logic_app_action_custom` re-sends the workflow without its managed identity
+ * (azurerm 4.55 `logic_apps.go`, `resourceLogicAppComponentRemove`), which Azure then drops.
+ */
+export interface ScopeAction extends ActionBase {
+  readonly type: 'Scope';
+  readonly actions: Readonly<Record<string, WorkflowAction>>;
+}
+
 export type WorkflowAction =
+  | ScopeAction
   | HttpAction
   | ParseJsonAction
   | QueryAction
@@ -163,8 +176,9 @@ export interface WorkflowDefinition {
 /** The trigger's name (the name the portal gives a request trigger). */
 export const TRIGGER_NAME = 'manual';
 
-/** Action names. Renaming one changes a Terraform resource address in the construct. */
+/** Action names. `processDelivery` is the only top-level action: never rename it. */
 export const ACTION_NAMES = {
+  processDelivery: 'Process_delivery',
   parseEvents: 'Parse_events',
   isSubscriptionValidation: 'Is_subscription_validation',
   respondToValidation: 'Respond_to_validation',
@@ -318,10 +332,16 @@ export function buildLogicAppDefinition(props: LogicAppDefinitionProps): Workflo
     parameters: {},
     triggers: { [TRIGGER_NAME]: requestTrigger() },
     actions: {
-      [ACTION_NAMES.parseEvents]: parseEvents(),
-      [ACTION_NAMES.isSubscriptionValidation]: isSubscriptionValidation(props),
-      [ACTION_NAMES.respondFailure]: respondFailure(),
-      [ACTION_NAMES.terminateRunFailed]: terminateRunFailed(),
+      [ACTION_NAMES.processDelivery]: {
+        type: 'Scope',
+        actions: {
+          [ACTION_NAMES.parseEvents]: parseEvents(),
+          [ACTION_NAMES.isSubscriptionValidation]: isSubscriptionValidation(props),
+          [ACTION_NAMES.respondFailure]: respondFailure(),
+          [ACTION_NAMES.terminateRunFailed]: terminateRunFailed(),
+        },
+        runAfter: {},
+      },
     },
     outputs: {},
   };
@@ -559,7 +579,7 @@ function validateProps(props: LogicAppDefinitionProps): void {
     ['workspace', workspaceName],
   ] as const;
   for (const [name, rule] of rules) {
-    const r = rule(props[name], name);
+    const r = rule.check(props[name], name);
     if ('problems' in r) problems.push(...r.problems.map((p) => `${p.path}: ${p.message}`));
   }
   check(

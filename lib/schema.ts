@@ -1,9 +1,16 @@
 /**
- * A small schema for JSON configuration: each rule checks one value and returns either
- * the typed value or the problems found, each naming the field, the bad value and what
- * is accepted. Objects check every field and reject unknown keys, so one pass reports
- * every problem in a file.
+ * A small schema for JSON configuration. Each rule checks one value and returns either the
+ * typed value or the problems found, each naming the field, the bad value and what is
+ * accepted. Objects check every field and reject unknown keys, so one pass reports every
+ * problem in a file.
+ *
+ * The schema is also the one source of the configuration's documentation: every field
+ * carries its description and default, and every rule says in words and in JSON Schema what
+ * it accepts. `docs/configuration.md` and `config/schema.json` are generated from it
+ * (lib/schema-docs.ts), and the TypeScript types of the configuration are inferred from it.
  */
+
+import { UnreadableNumber } from './json-source';
 
 /** One thing wrong with one field. */
 export interface Problem {
@@ -13,170 +20,318 @@ export interface Problem {
   readonly message: string;
 }
 
-export type Check<T> = (value: unknown, path: string) => { value: T } | { problems: Problem[] };
+export type Result<T> = { readonly value: T } | { readonly problems: Problem[] };
+
+/** A JSON Schema (draft-07) fragment. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** Checks one value and says what it accepts. */
+export interface Rule<T> {
+  readonly check: (value: unknown, path: string) => Result<T>;
+  /** What is accepted, in words: the end of every message, and the reference's "Accepted" column. */
+  readonly expected: string;
+  /** What is accepted, as JSON Schema, for editors. */
+  readonly json: JsonSchema;
+  /** The fields of an object rule, for the generated reference. */
+  readonly fields?: Shape;
+  /** The item rule of a list or record, for the generated reference. */
+  readonly item?: Rule<unknown>;
+}
+
+/** The TypeScript type a rule produces. */
+export type Infer<R> = R extends Rule<infer T> ? T : never;
+
+/** A field of an object: its rule, what it means, and whether and how it may be left out. */
+export interface Field<T, Presence extends 'required' | 'optional' | 'defaulted'> {
+  readonly rule: Rule<T>;
+  /** What the field means, for the generated reference and editors' hover text. */
+  readonly description: string;
+  readonly presence: Presence;
+  /** The value a missing field takes (checked as if written, so `{}` fills a nested object). */
+  readonly default?: unknown;
+  /** The default in words, when it is not a fixed value (e.g. "the environment's name"). */
+  readonly defaultText?: string;
+}
+
+type AnyField = Field<unknown, 'required' | 'optional' | 'defaulted'>;
+export type Shape = Readonly<Record<string, AnyField>>;
+
+/** A field that must be present. */
+export function required<T>(rule: Rule<T>, description: string): Field<T, 'required'> {
+  return { rule, description, presence: 'required' };
+}
 
 /**
- * Marks a field as optional. A missing field stays missing, or, with a default, is
- * checked as if the default had been written (so `{}` as a default fills in the
- * defaults of a nested object).
+ * A field that may be left out. With `default`, a missing field is checked as if the default
+ * had been written; without, it stays missing (`defaultText` then says what happens).
  */
-interface Optional<T> {
-  readonly optional: true;
-  readonly check: Check<T>;
-  readonly default?: unknown;
+export function optional<T>(
+  rule: Rule<T>,
+  description: string,
+  opts: { default: unknown; defaultText?: string },
+): Field<T, 'defaulted'>;
+export function optional<T>(
+  rule: Rule<T>,
+  description: string,
+  opts?: { defaultText: string },
+): Field<T, 'optional'>;
+export function optional<T>(
+  rule: Rule<T>,
+  description: string,
+  opts: { default?: unknown; defaultText?: string } = {},
+): Field<T, 'optional' | 'defaulted'> {
+  return {
+    rule,
+    description,
+    presence: 'default' in opts ? 'defaulted' : 'optional',
+    default: opts.default,
+    defaultText: opts.defaultText,
+  };
 }
 
-type Field<T> = Check<T> | Optional<T>;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type FieldType<F> = F extends Field<infer T, 'required' | 'optional' | 'defaulted'> ? T : never;
+type OptionalKeys<S extends Shape> = {
+  [K in keyof S]: S[K] extends Field<unknown, 'optional'> ? K : never;
+}[keyof S];
+/** What an object rule produces: defaulted fields are always there, optional ones may be absent. */
+export type Out<S extends Shape> = Simplify<
+  { readonly [K in Exclude<keyof S, OptionalKeys<S>>]: FieldType<S[K]> } & {
+    readonly [K in OptionalKeys<S>]?: FieldType<S[K]>;
+  }
+>;
 
-export function optional<T>(check: Check<T>): Optional<T | undefined>;
-export function optional<T>(check: Check<T>, defaultValue: unknown): Optional<T>;
-export function optional<T>(check: Check<T>, defaultValue?: unknown): Optional<T> {
-  return { optional: true, check, default: defaultValue };
-}
+// ---------------------------------------------------------------------------------------
+// Showing values in messages
+// ---------------------------------------------------------------------------------------
 
-/** Shows a value in a message: JSON for data, so strings are quoted and types are visible. */
+/**
+ * Shows a value in a message: JSON for data, so strings are quoted and types are visible.
+ * Long values are cut, with their length; numbers JSON cannot hold are named as such.
+ */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (value instanceof UnreadableNumber) return `${value.source} (a number too large to read)`;
   const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  if (text.length <= 80) return text;
+  const size =
+    typeof value === 'string'
+      ? `${value.length} characters`
+      : Array.isArray(value)
+        ? `${value.length} entries`
+        : `${text.length} characters of JSON`;
+  return `${text.slice(0, 60)}... (${size})`;
 }
 
-function problem(path: string, value: unknown, expected: string): { problems: Problem[] } {
+export function problem(path: string, value: unknown, expected: string): { problems: Problem[] } {
   return { problems: [{ path, message: `${show(value)} is not accepted; expected ${expected}` }] };
 }
 
-/** A string matching `pattern`; `expected` says in words what is accepted. */
-export function text(pattern: RegExp, expected: string, extra?: (s: string) => string | undefined) {
-  return (value: unknown, path: string) => {
-    if (typeof value !== 'string' || !pattern.test(value)) return problem(path, value, expected);
-    const more = extra?.(value);
-    return more ? problem(path, value, more) : { value };
+// ---------------------------------------------------------------------------------------
+// Rules
+// ---------------------------------------------------------------------------------------
+
+/**
+ * A string matching `pattern`; `expected` says in words what is accepted. `extra` refines
+ * the message for a value that matches but is still wrong. `json` adds JSON Schema keywords
+ * (the pattern is included when JSON Schema's regular expressions can read it).
+ */
+export function text(
+  pattern: RegExp,
+  expected: string,
+  opts: { extra?: (s: string) => string | undefined; json?: JsonSchema } = {},
+): Rule<string> {
+  // Editors read JSON Schema patterns without flags: leave out those that need one.
+  const portable = pattern.flags === '' && !/\\p\{/.test(pattern.source);
+  return {
+    expected,
+    json: { type: 'string', ...(portable ? { pattern: pattern.source } : {}), ...opts.json },
+    check: (value, path) => {
+      if (typeof value !== 'string' || !pattern.test(value)) return problem(path, value, expected);
+      const more = opts.extra?.(value);
+      return more ? problem(path, value, more) : { value };
+    },
   };
 }
 
 /** One of a fixed list of strings; `hint` may suggest the intended one. */
-export function oneOf<T extends string>(
+export function oneOf<const T extends string>(
   values: readonly T[],
   expected = `one of ${values.map((v) => show(v)).join(', ')}`,
   hint?: (value: string) => T | undefined,
-): Check<T> {
-  return (value, path) => {
-    if (typeof value === 'string' && (values as readonly string[]).includes(value)) {
-      return { value: value as T };
-    }
-    const guess = typeof value === 'string' ? hint?.(value) : undefined;
-    return problem(path, value, guess ? `${expected} (did you mean ${show(guess)}?)` : expected);
-  };
-}
-
-export function integer(min: number, max: number): Check<number> {
-  return (value, path) =>
-    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
-      ? { value }
-      : problem(path, value, `a whole number from ${min} to ${max}`);
-}
-
-export const boolean: Check<boolean> = (value, path) =>
-  typeof value === 'boolean' ? { value } : problem(path, value, 'true or false');
-
-/** An array of items; `unique` names a key whose values must not repeat. */
-export function list<T>(
-  item: Check<T>,
-  opts: { min?: number; max?: number; unique?: (t: T) => string; uniqueName?: string } = {},
-): Check<T[]> {
-  const min = opts.min ?? 0;
-  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
-  return (value, path) => {
-    if (!Array.isArray(value)) return problem(path, value, 'a list ([...])');
-    const problems: Problem[] = [];
-    if (value.length < min || value.length > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `${min} to ${max}`;
-      problems.push({
-        path,
-        message: `has ${value.length} entries; expected ${range}`,
-      });
-    }
-    const items: T[] = [];
-    const seen = new Map<string, number>();
-    for (const [i, v] of value.entries()) {
-      const r = item(v, `${path}[${i}]`);
-      if ('problems' in r) {
-        problems.push(...r.problems);
-        continue;
+): Rule<T> {
+  return {
+    expected,
+    json: { type: 'string', enum: values },
+    check: (value, path) => {
+      if (typeof value === 'string' && (values as readonly string[]).includes(value)) {
+        return { value: value as T };
       }
-      items.push(r.value);
-      if (!opts.unique) continue;
-      const key = opts.unique(r.value);
-      const first = seen.get(key);
-      if (first === undefined) seen.set(key, i);
-      else
-        problems.push({
-          path: `${path}[${i}]`,
-          message: `${opts.uniqueName} ${show(key)} is already used by ${path}[${first}]; each entry needs its own`,
-        });
-    }
-    return problems.length ? { problems } : { value: items };
+      const guess = typeof value === 'string' ? hint?.(value) : undefined;
+      return problem(path, value, guess ? `${expected} (did you mean ${show(guess)}?)` : expected);
+    },
   };
 }
 
-/** A JSON object whose values all pass `item` (e.g. tags). */
-export function record<T>(key: Check<string>, item: Check<T>): Check<Record<string, T>> {
-  return (value, path) => {
-    if (!isPlainObject(value)) return problem(path, value, 'an object ({...})');
-    const problems: Problem[] = [];
-    const out: Record<string, T> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const kr = key(k, `${path} key`);
-      if ('problems' in kr) problems.push(...kr.problems);
-      const r = item(v, `${path}.${k}`);
-      if ('problems' in r) problems.push(...r.problems);
-      else out[k] = r.value;
-    }
-    return problems.length ? { problems } : { value: out };
+export function integer(min: number, max: number): Rule<number> {
+  const expected = `a whole number from ${min} to ${max}`;
+  return {
+    expected,
+    json: { type: 'integer', minimum: min, maximum: max },
+    check: (value, path) =>
+      typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+        ? { value }
+        : problem(path, value, expected),
   };
 }
 
-type Shape = Record<string, Field<unknown>>;
-type Out<S extends Shape> = {
-  [K in keyof S]: S[K] extends Field<infer T> ? T : never;
+export const boolean: Rule<boolean> = {
+  expected: 'true or false',
+  json: { type: 'boolean' },
+  check: (value, path) =>
+    typeof value === 'boolean' ? { value } : problem(path, value, 'true or false'),
 };
 
-/** An object with exactly the given fields; unknown keys are problems too. */
-export function object<S extends Shape>(shape: S): Check<Out<S>> {
-  return (value, path) => {
-    if (!isPlainObject(value)) return problem(path || '(file)', value, 'an object ({...})');
-    const problems: Problem[] = [];
-    const out: Record<string, unknown> = {};
-    const known = Object.keys(shape);
-    for (const key of Object.keys(value)) {
-      if (known.includes(key)) continue;
-      const guess = closest(key, known);
-      problems.push({
-        path: join(path, key),
-        message:
-          `is not a known field; expected one of ${known.join(', ')}` +
-          (guess ? ` (did you mean ${show(guess)}?)` : ''),
-      });
-    }
-    for (const [key, field] of Object.entries(shape)) {
-      const v = value[key];
-      const p = join(path, key);
-      if (typeof field !== 'function') {
-        if (v === undefined && field.default === undefined) continue;
-        const r = field.check(v ?? field.default, p);
+/** An array of items; `unique` gives the key (and `uniqueName` its name) that must not repeat. */
+export function list<T>(
+  item: Rule<T>,
+  opts: { min?: number; max?: number; unique?: (t: T) => string; uniqueName?: string } = {},
+): Rule<T[]> {
+  const min = opts.min ?? 0;
+  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
+  const range =
+    max === Number.MAX_SAFE_INTEGER ? (min > 0 ? `at least ${min}` : '') : `${min} to ${max}`;
+  return {
+    expected: `a list (${range ? `${range} ` : ''}[...]) of ${item.expected}`,
+    item: item as Rule<unknown>,
+    json: {
+      type: 'array',
+      items: item.json,
+      ...(min > 0 ? { minItems: min } : {}),
+      ...(max < Number.MAX_SAFE_INTEGER ? { maxItems: max } : {}),
+      ...(opts.unique ? { uniqueItems: true } : {}),
+    },
+    check: (value, path) => {
+      if (!Array.isArray(value)) return problem(path, value, 'a list ([...])');
+      const problems: Problem[] = [];
+      if (value.length < min || value.length > max) {
+        problems.push({ path, message: `has ${value.length} entries; expected ${range}` });
+      }
+      const items: T[] = [];
+      const seen = new Map<string, number>();
+      for (const [i, v] of value.entries()) {
+        const r = item.check(v, `${path}[${i}]`);
+        if ('problems' in r) {
+          problems.push(...r.problems);
+          continue;
+        }
+        items.push(r.value);
+        if (!opts.unique) continue;
+        const key = opts.unique(r.value);
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, i);
+        else
+          problems.push({
+            path: `${path}[${i}]`,
+            message: `${opts.uniqueName} ${show(key)} is already used by ${path}[${first}]; each entry needs its own`,
+          });
+      }
+      return problems.length ? { problems } : { value: items };
+    },
+  };
+}
+
+/**
+ * A JSON object with free keys whose values all pass `item` (e.g. tags). Built with
+ * `Object.fromEntries`, so any key, `__proto__` included, stays a plain key.
+ */
+export function record<T>(
+  key: Rule<string>,
+  item: Rule<T>,
+  opts: { max?: number; maxName?: string } = {},
+): Rule<Record<string, T>> {
+  return {
+    expected: `an object ({...}) of ${item.expected}`,
+    item: item as Rule<unknown>,
+    json: {
+      type: 'object',
+      additionalProperties: item.json,
+      propertyNames: key.json,
+      ...(opts.max !== undefined ? { maxProperties: opts.max } : {}),
+    },
+    check: (value, path) => {
+      if (!isPlainObject(value)) return problem(path, value, 'an object ({...})');
+      const problems: Problem[] = [];
+      const entries = Object.entries(value);
+      if (opts.max !== undefined && entries.length > opts.max) {
+        problems.push({
+          path,
+          message: `has ${entries.length} ${opts.maxName ?? 'entries'}; expected at most ${opts.max}`,
+        });
+      }
+      const out: [string, T][] = [];
+      for (const [k, v] of entries) {
+        const kr = key.check(k, `${path} key`);
+        if ('problems' in kr) problems.push(...kr.problems);
+        const r = item.check(v, `${path}.${k}`);
         if ('problems' in r) problems.push(...r.problems);
-        else out[key] = r.value;
-        continue;
+        else out.push([k, r.value]);
       }
-      if (v === undefined) {
-        problems.push({ path: p, message: 'is required' });
-        continue;
+      return problems.length ? { problems } : { value: Object.fromEntries(out) };
+    },
+  };
+}
+
+/** An object with exactly the given fields; unknown keys are problems too. */
+export function object<S extends Shape>(shape: S): Rule<Out<S>> {
+  const known = Object.keys(shape);
+  return {
+    expected: 'an object ({...})',
+    fields: shape,
+    json: {
+      type: 'object',
+      properties: Object.fromEntries(
+        Object.entries(shape).map(([k, f]) => [
+          k,
+          {
+            ...f.rule.json,
+            description: f.description,
+            ...(f.presence === 'defaulted' ? { default: f.default } : {}),
+          },
+        ]),
+      ),
+      required: known.filter((k) => shape[k].presence === 'required'),
+      additionalProperties: false,
+    },
+    check: (value, path) => {
+      if (!isPlainObject(value)) return problem(path || '(file)', value, 'an object ({...})');
+      const problems: Problem[] = [];
+      const out: [string, unknown][] = [];
+      for (const key of Object.keys(value)) {
+        if (known.includes(key)) continue;
+        const guess = closest(key, known);
+        problems.push({
+          path: join(path, key),
+          message:
+            `is not a known field; expected one of ${known.join(', ')}` +
+            (guess ? ` (did you mean ${show(guess)}?)` : ''),
+        });
       }
-      const r = field(v, p);
-      if ('problems' in r) problems.push(...r.problems);
-      else out[key] = r.value;
-    }
-    return problems.length ? { problems } : { value: out as Out<S> };
+      for (const [key, field] of Object.entries(shape)) {
+        const present = Object.hasOwn(value, key);
+        const p = join(path, key);
+        if (!present && field.presence === 'required') {
+          problems.push({ path: p, message: 'is required' });
+          continue;
+        }
+        if (!present && field.presence === 'optional') continue;
+        // `null` is a value like any other: it is not "leave it out".
+        const r = field.rule.check(present ? value[key] : field.default, p);
+        if ('problems' in r) problems.push(...r.problems);
+        else out.push([key, r.value]);
+      }
+      return problems.length ? { problems } : { value: Object.fromEntries(out) as Out<S> };
+    },
   };
 }
 
@@ -184,7 +339,7 @@ function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

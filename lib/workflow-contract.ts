@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeploymentTarget } from './config-types';
+import { publishTargets, type DeploymentTarget } from './deployment-target';
 
 /**
  * Source files in this repository (`workflows/`) and where the stack commits them.
@@ -37,39 +37,21 @@ export const VARIABLE_NAMES = {
   deploymentTargets: 'AML_DEPLOYMENT_TARGETS',
 } as const;
 
+/**
+ * GitHub's limit on one Actions variable. The configuration's limits (25 targets, names and
+ * paths of bounded length) keep `AML_DEPLOYMENT_TARGETS` below it; a test holds them to it.
+ */
+export const GITHUB_VARIABLE_MAX_BYTES = 48 * 1024;
+
 /** Secrets, published as GitHub environment secrets (client-secret mode only). */
 export const SECRET_NAMES = {
   /** JSON `{clientId, clientSecret, subscriptionId, tenantId}`, the shape azure/login's `creds` reads. */
   azureCredentials: 'AZURE_CREDENTIALS',
 } as const;
 
-/** One entry of the `AML_DEPLOYMENT_TARGETS` document, keyed by model name. */
-export interface PublishedTarget {
-  readonly endpoint: string;
-  readonly endpointSpec: string;
-  readonly deploymentSpec: string;
-  /** Path of a sample request for the smoke test; empty string: no smoke test. */
-  readonly smokeTestRequest: string;
-  /** Traffic share given to the new deployment before 100 %; 0: no canary step. */
-  readonly canaryPercent: number;
-  /** How many earlier deployments to keep for rollback after a successful rollout. */
-  readonly keepDeployments: number;
-}
-
-/** The `AML_DEPLOYMENT_TARGETS` value: `{ "<model name>": PublishedTarget }` as JSON. */
+/** The `AML_DEPLOYMENT_TARGETS` value: `{ "<model name>": PublishedTarget }` as JSON (lib/deployment-target.ts). */
 export function deploymentTargetsDocument(targets: readonly DeploymentTarget[]): string {
-  const doc: Record<string, PublishedTarget> = {};
-  for (const t of targets) {
-    doc[t.model] = {
-      endpoint: t.endpoint,
-      endpointSpec: t.endpointSpec,
-      deploymentSpec: t.deploymentSpec,
-      smokeTestRequest: t.smokeTestRequest ?? '',
-      canaryPercent: t.canaryPercent,
-      keepDeployments: t.keepDeployments,
-    };
-  }
-  return JSON.stringify(doc);
+  return JSON.stringify(publishTargets(targets));
 }
 
 /** The files to commit, with their text read from `workflows/` under `projectRoot`. */

@@ -117,6 +117,15 @@ function addressList(title: string, addresses: readonly string[]): string[] {
   return [`**${title}**`, '', ...listed, ...(more ? [`- … and ${more} more`] : []), ''];
 }
 
+/**
+ * Removes the value of every SAS `sig=` parameter. The stacks mark the signed trigger URL
+ * sensitive, so Terraform prints it as (sensitive value); this is the second defence, for
+ * anything that still prints one (azurerm does not mark `callback_url` sensitive).
+ */
+export function redactSignatures(text: string): string {
+  return text.replace(/([?&](?:amp;)?sig=)[^&\s"'`<>\\)]+/gi, '$1<redacted>');
+}
+
 /** A code fence longer than any run of backticks inside `text`. */
 function fenceFor(text: string): string {
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
@@ -133,7 +142,7 @@ export function summarizeDiff(
   opts: { failed?: boolean; commit?: string } = {},
 ): string {
   const summary = parsePlan(planText, opts.failed);
-  const output = planText.replace(ANSI, '').trimEnd();
+  const output = redactSignatures(planText.replace(ANSI, '').trimEnd());
   const plan = PLAN_LINE.exec(output)?.[0];
   const head = [
     commentMarker(stack),

@@ -19,6 +19,7 @@ import type {
   EventGridEvent,
   MachineLearningServicesModelRegisteredEventData,
 } from '@azure/eventgrid';
+import { modelName, modelVersion } from '../lib/dispatch-contract';
 import { MODEL_REGISTERED_EVENT_TYPE as MODEL_REGISTERED } from '../lib/logic-app-definition';
 import { OUTPUT_NAMES, stackName } from '../lib/naming';
 import { UserError } from './user-error';
@@ -69,6 +70,16 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
     problems.push(
       `--env ${JSON.stringify(values.env)} is not an environment name (letters, digits, '-', '_')`,
     );
+  }
+  // The deploy workflow refuses anything else; say so before posting, not after a failed run.
+  for (const [flag, rule] of [
+    ['model', modelName],
+    ['version', modelVersion],
+  ] as const) {
+    const value = values[flag];
+    if (value === undefined || !value.trim()) continue;
+    const r = rule.check(value, `--${flag}`);
+    if ('problems' in r) problems.push(...r.problems.map((p) => `${p.path} ${p.message}`));
   }
   if (problems.length > 0) throw new UserError(`${problems.join('; ')}. ${USAGE}`, 2);
   return {
@@ -139,7 +150,7 @@ export function readCallbackUrl(envName: string, { cwd, env }: Environment): str
   try {
     return execFileSync(
       'terraform',
-      [`-chdir=${stackDir}`, 'output', '-raw', OUTPUT_NAMES.triggerCallbackUrl],
+      [`-chdir=${stackDir}`, 'output', '-no-color', '-raw', OUTPUT_NAMES.triggerCallbackUrl],
       { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
     );
   } catch (e) {
@@ -147,12 +158,14 @@ export function readCallbackUrl(envName: string, { cwd, env }: Environment): str
     if (err.code === 'ENOENT') {
       throw new UserError('terraform is not on PATH: install Terraform, or pass --url.');
     }
-    const detail = (err.stderr ?? '')
+    // Terraform's reason: the error's summary and detail, as one line.
+    const lines = (err.stderr ?? '')
       .split('\n')
-      .map((line) => line.replace(/^[\s│╷╵]+/, '').trim())
-      .find((line) => line.startsWith('Error:'));
+      .map((line) => line.replace(/^[\s│╷╵]+/, '').trim());
+    const start = lines.findIndex((line) => line.startsWith('Error:'));
+    const reason = start < 0 ? '' : lines.slice(start).filter(Boolean).join(' ');
     throw new UserError(
-      `terraform output ${OUTPUT_NAMES.triggerCallbackUrl} failed in ${stackDir}${detail ? `: ${detail}` : ''}.`,
+      `terraform output ${OUTPUT_NAMES.triggerCallbackUrl} failed in ${stackDir}${reason ? `: ${reason}` : ''}`,
     );
   }
 }

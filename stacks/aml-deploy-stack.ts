@@ -13,11 +13,14 @@ import {
 } from 'cdktf';
 import type { Construct } from 'constructs';
 import { DeployIdentity } from '../constructs/deploy-identity';
+import { GitHubRepository } from '../constructs/github-repository';
 import { GitHubWiring, type CommittedFile } from '../constructs/github-wiring';
 import { ModelRegisteredTrigger } from '../constructs/model-registered-trigger';
 import { TagsAspect } from '../constructs/tags-aspect';
-import type { EnvironmentConfig } from '../lib/config-types';
+import { azurermProvider } from '../lib/azure-defaults';
+import type { EnvironmentConfig } from '../lib/config';
 import { OUTPUT_NAMES, resourceNames } from '../lib/naming';
+import { literalStrings } from '../lib/terraform-literal';
 import {
   DEPLOY_WORKFLOW_PATH,
   SECRET_NAMES,
@@ -40,6 +43,8 @@ export const TOKEN_NOT_SET =
 export const TF_VARIABLES = {
   githubDispatchToken: 'github_dispatch_token',
   githubDispatchTokenVersion: 'github_dispatch_token_version',
+  /** `true` for a plan that is never applied: it may run as a principal outside the deployers. */
+  readOnlyPlan: 'read_only_plan',
 } as const;
 
 /**
@@ -50,7 +55,8 @@ export const TF_VARIABLES = {
 export class AmlDeployStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: AmlDeployStackProps) {
     super(scope, id);
-    const { config } = props;
+    // Every string from the file reaches Terraform as the text that was written.
+    const config = literalStrings(props.config);
     const { azure, github, auth } = config;
     const names = resourceNames({
       prefix: config.namePrefix,
@@ -72,17 +78,15 @@ export class AmlDeployStack extends TerraformStack {
       });
     }
 
-    new AzurermProvider(this, 'azurerm', {
-      // Purging a destroyed vault needs subscription-wide rights, which a deployer scoped
-      // to the resource group lacks; the vault stays soft-deleted for 7 days instead.
-      features: [{ keyVault: [{ purgeSoftDeleteOnDestroy: false }] }],
-      subscriptionId: azure.subscriptionId,
-      tenantId: azure.tenantId,
-      // Registering every resource provider needs subscription-wide rights; the README
-      // lists the few this stack uses, registered once by a subscription owner.
-      resourceProviderRegistrations: 'none',
-      storageUseAzuread: true,
-    });
+    new AzurermProvider(
+      this,
+      'azurerm',
+      azurermProvider(azure.subscriptionId, azure.tenantId, {
+        // Purging a destroyed vault needs subscription-wide rights, which a deployer scoped
+        // to the resource group lacks; the vault stays soft-deleted for 7 days instead.
+        keyVault: [{ purgeSoftDeleteOnDestroy: false }],
+      }),
+    );
     new AzureadProvider(this, 'azuread', { tenantId: azure.tenantId });
     // The token comes from GITHUB_TOKEN in the deployer's environment, never from config.
     new GithubProvider(this, 'github', { owner: github.owner });
@@ -91,19 +95,33 @@ export class AmlDeployStack extends TerraformStack {
     const resourceGroup = new DataAzurermResourceGroup(this, 'resource-group', {
       name: azure.resourceGroup,
     });
+    const repository = new GitHubRepository(this, 'github-repository', {
+      repository: github.repository,
+      branch: github.branch,
+    });
 
+    const readOnlyPlan = new TerraformVariable(this, TF_VARIABLES.readOnlyPlan, {
+      type: 'bool',
+      default: false,
+      description:
+        "true for a plan that is never applied (a pull request's diff): it may then run as a principal that is not in azure.deployers",
+    });
     const identity = new DeployIdentity(this, 'deploy-identity', {
       displayName: names.application,
       resourceGroupId: resourceGroup.id,
       roleDefinitionName: config.role,
       authMode: auth.mode,
       github: {
-        owner: github.owner,
-        repository: github.repository,
+        repository: repository.identity,
         environment: github.environment,
+        subjectForm: github.oidcSubject,
       },
       secretRotationDays: auth.secretRotationDays,
       owners: azure.deployers,
+      ownerCheck: {
+        ownersSetting: `azure.deployers in ${config.file}`,
+        readOnlyPlan: readOnlyPlan.booleanValue,
+      },
     });
 
     const secrets: Record<string, string> = {};
@@ -117,10 +135,10 @@ export class AmlDeployStack extends TerraformStack {
     }
     const wiring = new GitHubWiring(this, 'github-wiring', {
       repository: github.repository,
-      branch: github.branch,
+      github: repository,
+      configuredBranch: github.branch,
       environment: github.environment,
-      reviewerUsers: github.reviewerUsers,
-      reviewerTeams: github.reviewerTeams,
+      reviewers: github.requiredReviewers,
       variables: {
         [VARIABLE_NAMES.authMode]: auth.mode,
         [VARIABLE_NAMES.clientId]: identity.clientId,
@@ -133,6 +151,7 @@ export class AmlDeployStack extends TerraformStack {
       secrets,
       // One environment per repository owns the shared workflow files (lib/config.ts checks).
       files: github.commitWorkflow ? props.committedFiles : [],
+      delivery: github.workflowDelivery,
     });
 
     const trigger = new ModelRegisteredTrigger(this, 'model-registered-trigger', {
@@ -149,7 +168,8 @@ export class AmlDeployStack extends TerraformStack {
       names,
       existingSystemTopic: azure.eventGridSystemTopic,
       token: config.trigger.githubTokenSource === 'variable' ? this.tokenVariable() : undefined,
-      tokenWriters: [...azure.deployers, ...config.trigger.tokenWriters],
+      // A deployer may also be listed as a writer: each principal once.
+      tokenWriters: uniqueIds([...azure.deployers, ...config.trigger.tokenWriters]),
       keyVaultPurgeProtection: config.trigger.keyVaultPurgeProtection,
       alertEmails: config.trigger.alertEmails,
     });
@@ -216,4 +236,9 @@ export class AmlDeployStack extends TerraformStack {
       version: version.numberValue,
     };
   }
+}
+
+/** Object IDs, each once: GUIDs compare case-insensitively. */
+function uniqueIds(ids: readonly string[]): string[] {
+  return [...new Map(ids.map((i) => [i.toLowerCase(), i])).values()];
 }

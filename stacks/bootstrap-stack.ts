@@ -2,8 +2,11 @@ import { AzureadProvider } from '@cdktf/provider-azuread/lib/provider';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { GithubProvider } from '@cdktf/provider-github/lib/provider';
+import { TimeProvider } from '@cdktf/provider-time/lib/provider';
 import { Aspects, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { GitHubRepository } from '../constructs/github-repository';
 import { InfraIdentities, infraTargets } from '../constructs/infra-identities';
 import { StateStorage } from '../constructs/state-storage';
 import { TagsAspect } from '../constructs/tags-aspect';
@@ -12,8 +15,9 @@ import {
   checkBootstrapAgainstEnvironments,
   type BootstrapConfig,
 } from '../lib/bootstrap-config';
-import { ConfigError } from '../lib/config';
-import type { EnvironmentConfig } from '../lib/config-types';
+import { azurermProvider } from '../lib/azure-defaults';
+import { ConfigError, type EnvironmentConfig } from '../lib/config';
+import { literalStrings } from '../lib/terraform-literal';
 
 export interface BootstrapStackProps {
   /** The validated `config/bootstrap.json`. */
@@ -34,19 +38,21 @@ export interface BootstrapStackProps {
 export class BootstrapStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
     super(scope, id);
-    const { config } = props;
-    const problems = checkBootstrapAgainstEnvironments(config, props.environments);
+    const problems = checkBootstrapAgainstEnvironments(props.config, props.environments);
     if (problems.length) throw new ConfigError(problems);
+    // Every string from the files reaches Terraform as the text that was written.
+    const config = literalStrings(props.config);
+    const environments = literalStrings(props.environments);
 
-    new AzurermProvider(this, 'azurerm', {
-      features: [{}],
-      subscriptionId: config.azure.subscriptionId,
-      tenantId: config.azure.tenantId,
-      resourceProviderRegistrations: 'none',
-      // The state account has no shared keys: data-plane calls use Entra ID.
-      storageUseAzuread: true,
-    });
+    new AzurermProvider(
+      this,
+      'azurerm',
+      azurermProvider(config.azure.subscriptionId, config.azure.tenantId),
+    );
     new AzureadProvider(this, 'azuread', { tenantId: config.azure.tenantId });
+    // Reads this repository's IDs for the OIDC subjects (GITHUB_TOKEN: read access is enough).
+    new GithubProvider(this, 'github', { owner: config.github.owner });
+    new TimeProvider(this, 'time');
 
     const state = new StateStorage(this, 'state', {
       resourceGroupName: config.stateStorage.resourceGroup,
@@ -59,16 +65,23 @@ export class BootstrapStack extends TerraformStack {
     // The person who bootstraps migrates each environment's local state into the container
     // (and can restore a version); everyone else goes through the workflows.
     new RoleAssignment(this, 'operator-state-writer', {
-      scope: state.containerId,
+      scope: state.resourceGroupId,
       roleDefinitionName: 'Storage Blob Data Contributor',
       principalId: new DataAzurermClientConfig(this, 'operator', {}).objectId,
       description: 'The person who ran the bootstrap: migrates local state into the container',
     });
+    const repository = new GitHubRepository(this, 'github-repository', {
+      repository: config.github.repository,
+    });
     const identities = new InfraIdentities(this, 'identities', {
       namePrefix: config.namePrefix,
-      github: config.github,
-      state: { storageAccountId: state.storageAccountId, containerId: state.containerId },
-      targets: infraTargets(props.environments),
+      github: {
+        repository: repository.identity,
+        applyEnvironments: config.github.applyEnvironments,
+        subjectForm: config.github.oidcSubject,
+      },
+      stateResourceGroupId: state.resourceGroupId,
+      targets: infraTargets(environments),
     });
 
     const outputs: Record<keyof typeof BOOTSTRAP_OUTPUT_NAMES, [string, string]> = {

@@ -4,7 +4,7 @@ import { Testing } from 'cdktf';
 // Types of the matchers setupJest registers (toHaveResourceWithProperties, ...).
 import type {} from 'cdktf/lib/testing/adapters/jest';
 import { parseEnvironmentConfig } from '../../lib/config';
-import type { EnvironmentConfig } from '../../lib/config-types';
+import type { EnvironmentConfig } from '../../lib/config';
 import { stackName } from '../../lib/naming';
 import { loadCommittedFiles } from '../../lib/workflow-contract';
 import { AmlDeployStack } from '../../stacks/aml-deploy-stack';

@@ -13,7 +13,8 @@
  *   Compose, Response (not inside Foreach/Until or parallel branches; a second Response
  *   fails; splitOn makes it 202 at once), Terminate (not inside Foreach/Until; skips the
  *   rest), Foreach (`runtimeConfiguration.concurrency.repetitions` 1-50, not together with
- *   `operationOptions: Sequential`), If (branch actions Skipped when not taken),
+ *   `operationOptions: Sequential`), If (branch actions Skipped when not taken), Scope (its
+ *   status follows its actions: Failed when a branch in it ends in failure),
  *   `runtimeConfiguration.secureData`.
  * - "Reference guide to workflow expression functions" (workflow-definition-language-
  *   functions-reference): triggerBody, triggerOutputs, body, outputs, items, item,
@@ -568,6 +569,7 @@ const SUPPORTED = [
   'ParseJson',
   'Query',
   'Response',
+  'Scope',
   'Terminate',
 ];
 
@@ -1029,6 +1031,9 @@ function runAction(action: WdlAction, name: string, path: string, scope: Scope):
       const status = runScope(taken, scope, `${path}/`);
       return { status, inputs: { expressionResult: condition } };
     }
+    case 'Scope':
+      // Documented: a scope's status follows its actions: it fails when one of them fails.
+      return { status: runScope(action.actions ?? {}, scope, `${path}/`) };
     case 'Foreach': {
       const items =
         typeof action.foreach === 'string' ? evaluateString(action.foreach, scope) : action.foreach;

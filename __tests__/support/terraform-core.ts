@@ -1,0 +1,112 @@
+/**
+ * Evaluates the stacks' Terraform conditions (preconditions, postconditions, check
+ * assertions) with the real Terraform binary, on inputs, without any provider: the
+ * references a condition reads are replaced by variables, and the condition becomes the
+ * precondition of Terraform's built-in `terraform_data` resource, which needs no download.
+ * Terraform ≥ 1.11 must be on PATH (it is on the machines this repository is built on, and
+ * CI installs it).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Condition {
+  readonly condition: string;
+  readonly error_message: string;
+}
+
+export type Outcome = { readonly ok: true } | { readonly ok: false; readonly message: string };
+
+function terraform(dir: string, args: string[]) {
+  const r = spawnSync('terraform', args, {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' },
+  });
+  if (r.error) {
+    throw new Error(
+      `terraform could not run (${r.error.message}): these tests need Terraform ≥ 1.11 on PATH`,
+    );
+  }
+  return r;
+}
+
+/** Runs `terraform validate` on a JSON configuration; returns Terraform's errors, or [] when valid. */
+export function validate(config: object): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-core-'));
+  try {
+    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(config));
+    terraform(dir, ['init', '-backend=false', '-input=false', '-no-color']);
+    const r = terraform(dir, ['validate', '-no-color', '-json']);
+    const out = JSON.parse(r.stdout) as { diagnostics: { severity: string; summary: string }[] };
+    return out.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `terraform plan` on a JSON configuration of built-in resources; returns its output. */
+export function plan(config: object): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-core-'));
+  try {
+    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(config));
+    terraform(dir, ['init', '-backend=false', '-input=false', '-no-color']);
+    const r = terraform(dir, ['plan', '-input=false', '-no-color']);
+    if (r.status !== 0) throw new Error(r.stderr);
+    return r.stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Evaluates `condition` with each reference (e.g. `data.github_repository.x.visibility`,
+ * `self.branches`, `var.read_only_plan`) set to the given value. References are replaced
+ * longest first, so a prefix never eats a longer one.
+ */
+export function evaluate(
+  condition: Condition,
+  references: Readonly<Record<string, unknown>>,
+): Outcome {
+  const names = Object.keys(references).sort((a, b) => b.length - a.length);
+  const rewrite = (text: string) =>
+    names.reduce((t, ref, i) => t.split(ref).join(`var.ref${i}`), text);
+  const variables = Object.fromEntries(names.map((_, i) => [`ref${i}`, { type: 'any' }]));
+  const values = Object.fromEntries(names.map((ref, i) => [`ref${i}`, references[ref]]));
+  const config = {
+    variable: variables,
+    resource: {
+      terraform_data: {
+        subject: {
+          lifecycle: {
+            precondition: [
+              {
+                condition: rewrite(condition.condition),
+                error_message: rewrite(condition.error_message),
+              },
+            ],
+          },
+        },
+      },
+    },
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'tf-core-'));
+  try {
+    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'values.tfvars.json'), JSON.stringify(values));
+    terraform(dir, ['init', '-backend=false', '-input=false', '-no-color']);
+    const r = terraform(dir, ['plan', '-input=false', '-no-color', '-var-file=values.tfvars.json']);
+    if (r.status === 0) return { ok: true };
+    if (!r.stderr.includes('Resource precondition failed')) throw new Error(r.stderr);
+    // Terraform prints the failed condition's message as the last paragraph of the error,
+    // wrapped at the terminal's width: joined back into one line.
+    const paragraphs = r.stderr.trim().split(/\n\s*\n/);
+    return {
+      ok: false,
+      message: paragraphs[paragraphs.length - 1].trim().replace(/\s*\n\s*/g, ' '),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

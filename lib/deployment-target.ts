@@ -1,0 +1,91 @@
+/**
+ * A deployment target: one model and the managed online endpoint that serves it. Written
+ * once here and used three times: in the environment configuration (`targets[]`), in the
+ * `AML_DEPLOYMENT_TARGETS` document the stack publishes, and by the rollout, which checks
+ * that document with these same rules before it calls Azure.
+ */
+import { basename, extname } from 'node:path';
+import { integer, object, optional, record, required, text, type Infer, type Rule } from './schema';
+
+// Azure ML asset names: the REST API's pattern for workspace models is
+// ^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$; "." is accepted too because names registered through
+// the v1 SDK may contain it (e.g. "model.pkl").
+export const modelName = text(
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/,
+  'an Azure ML model name: 1-255 letters, digits, "-", "_" or ".", starting with a letter or digit',
+);
+
+// Managed online endpoint names are unique per region: 3-32 characters, letters, digits, "-".
+export const endpointName = text(
+  /^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$/,
+  'an online endpoint name: 3-32 letters, digits or "-", starting with a letter and not ending with "-"',
+);
+
+/**
+ * A path inside the target repository: relative, no `..`, no spaces (the rollout passes it
+ * to `az` as an argument), ending in one of `extensions`.
+ */
+function repoPath(extensions: readonly string[]): Rule<string> {
+  const ends = extensions.map((e) => `"${e}"`).join(' or ');
+  return text(
+    /^(?!\/)(?!-)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._\-/]{1,255}$/,
+    `a relative path in the target repository (letters, digits, ".", "_", "-", "/"; no ".."; at most 255) ending in ${ends}`,
+    {
+      extra: (s) =>
+        extensions.some((e) => s.endsWith(e))
+          ? undefined
+          : `a path ending in ${ends}, such as "deploy/${basename(s, extname(s)) || 'file'}${extensions[0]}"`,
+    },
+  );
+}
+
+/** The fields of a target other than its model, which keys the published document. */
+const TARGET_FIELDS = {
+  endpoint: required(
+    endpointName,
+    'Managed online endpoint that serves the model; created from `endpointSpec` when missing. One endpoint serves one model.',
+  ),
+  endpointSpec: required(
+    repoPath(['.yml', '.yaml']),
+    'Path of the endpoint YAML (`az ml online-endpoint create --file`) in the target repository.',
+  ),
+  deploymentSpec: required(
+    repoPath(['.yml', '.yaml']),
+    'Path of the deployment YAML (`az ml online-deployment create --file`) in the target repository; the model is set by the rollout.',
+  ),
+  smokeTestRequest: optional(
+    repoPath(['.json']),
+    'Path of a sample request in the target repository: the new deployment must answer it before it gets traffic.',
+    { defaultText: 'no smoke test' },
+  ),
+  canaryPercent: optional(
+    integer(0, 99),
+    'Share of traffic the new deployment gets first, before 100 % (only when another deployment serves).',
+    { default: 0 },
+  ),
+  keepDeployments: optional(
+    integer(1, 10),
+    'Earlier deployments of the model kept (without traffic) after a successful rollout, for a quick rollback.',
+    { default: 1 },
+  ),
+} as const;
+
+/** One entry of `targets[]` in an environment file. */
+export const deploymentTarget = object({
+  model: required(modelName, 'Azure ML model name, exactly as registered.'),
+  ...TARGET_FIELDS,
+});
+export type DeploymentTarget = Infer<typeof deploymentTarget>;
+
+/** One entry of the `AML_DEPLOYMENT_TARGETS` document, which the model name keys. */
+export const publishedTarget = object(TARGET_FIELDS);
+export type PublishedTarget = Infer<typeof publishedTarget>;
+
+/** The `AML_DEPLOYMENT_TARGETS` document: `{ "<model name>": PublishedTarget }`. */
+export const publishedTargets = record(modelName, publishedTarget);
+
+export function publishTargets(
+  targets: readonly DeploymentTarget[],
+): Record<string, PublishedTarget> {
+  return Object.fromEntries(targets.map(({ model, ...rest }) => [model, rest]));
+}
