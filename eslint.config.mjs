@@ -46,4 +46,20 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The rollout reads its environment in rollout/main.ts only; the rest takes Inputs.
+    files: ['rollout/**/*.ts'],
+    ignores: ['rollout/main.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message:
+            'Read the environment in rollout/main.ts only (readInputs in rollout/inputs.ts).',
+        },
+      ],
+    },
+  },
 );

@@ -11,12 +11,15 @@ import * as path from 'node:path';
 
 import { parse } from 'yaml';
 
+import { AUTH_MODES } from '../lib/config';
 import { DISPATCH_EVENT_TYPE, PAYLOAD_KEYS } from '../lib/dispatch-contract';
 import { COMMITTED_FILES, SECRET_NAMES, VARIABLE_NAMES } from '../lib/workflow-contract';
+import { ENVIRONMENT_VARIABLES, REQUEST_VARIABLES, STARTED_AT_VARIABLE } from '../rollout/inputs';
+import { PHASES, STEP_OUTPUTS } from '../rollout/run';
 
 const ROOT = path.resolve(__dirname, '..');
 const WORKFLOW_SOURCE = COMMITTED_FILES[0].source;
-const SCRIPT = COMMITTED_FILES[1];
+const ROLLOUT = COMMITTED_FILES[1];
 
 interface Step {
   id?: string;
@@ -43,7 +46,8 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const workflow = parse(fs.readFileSync(path.join(ROOT, WORKFLOW_SOURCE), 'utf8')) as Workflow;
+const source = fs.readFileSync(path.join(ROOT, WORKFLOW_SOURCE), 'utf8');
+const workflow = parse(source) as Workflow;
 const jobs = Object.values(workflow.jobs);
 const steps = jobs.flatMap((job) => job.steps);
 
@@ -142,17 +146,29 @@ describe('security rules', () => {
     for (const step of runs) expect(step.run).not.toContain('${{');
   });
 
-  test('every action is pinned to a major version or a commit', () => {
+  test('every action is pinned to a full commit, with the release it is in a comment', () => {
+    // A tag can be moved to other code; a commit cannot. The YAML parser drops comments, so
+    // the lines are read as text, and each must be a step's `uses:` the parser saw.
+    const lines = source.split('\n').filter((line) => /^\s*(- )?uses:/.test(line));
     const uses = steps.flatMap((step) => (step.uses ? [step.uses] : []));
     expect(uses.length).toBeGreaterThan(0);
-    for (const ref of uses) {
-      expect(ref).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+    expect(lines.length).toBe(uses.length);
+    for (const [i, line] of lines.entries()) {
+      expect(line).toMatch(/^\s*(- )?uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+      expect(line).toContain(`uses: ${uses[i]} # v`);
     }
   });
 
-  test('sign-in uses azure/login@v2: OIDC or the credentials secret, by AZURE_AUTH_MODE', () => {
+  test('sign-in uses azure/login, one pin for both: OIDC or the credentials secret, by AZURE_AUTH_MODE', () => {
     const logins = steps.filter((step) => step.uses?.startsWith('azure/login@'));
-    expect(logins.map((step) => step.uses)).toEqual(['azure/login@v2', 'azure/login@v2']);
+    expect(logins.length).toBe(2);
+    expect(logins[1].uses).toBe(logins[0].uses);
+    // One sign-in per auth mode the configuration (and the rollout's check) accepts.
+    const modes = logins.map(
+      (step) =>
+        new RegExp(`vars\\.${VARIABLE_NAMES.authMode} == '([^']+)'`).exec(step.if ?? '')?.[1],
+    );
+    expect(modes).toEqual([...AUTH_MODES]);
     const oidc = logins.find((step) => step.if?.includes("vars.AZURE_AUTH_MODE == 'oidc'"));
     const secret = logins.find((step) =>
       step.if?.includes("vars.AZURE_AUTH_MODE == 'client-secret'"),
@@ -176,35 +192,58 @@ describe('security rules', () => {
   });
 });
 
-describe('the rollout script', () => {
-  const script = fs.readFileSync(path.join(ROOT, SCRIPT.source), 'utf8');
+describe('the rollout', () => {
+  const runs = steps.filter((s) => s.run !== undefined);
 
   test('is committed in a subfolder of .github/workflows/, where GitHub runs no workflow', () => {
     // Under .github/workflows/ only a token with the Workflows permission can change it (the
     // dispatch token cannot); GitHub runs only *.yml / *.yaml directly in .github/workflows.
-    expect(SCRIPT.source).toBe('workflows/rollout.sh');
-    expect(SCRIPT.path).toMatch(/^\.github\/workflows\/[\w.-]+\/[\w.-]+$/);
-    expect(SCRIPT.path).not.toMatch(/\.ya?ml$/);
+    expect(ROLLOUT.source).toBe('workflows/rollout.js');
+    expect(ROLLOUT.path).toBe('.github/workflows/aml-deploy/rollout.js');
+    expect(ROLLOUT.path).toMatch(/^\.github\/workflows\/[\w.-]+\/[\w.-]+$/);
+    expect(ROLLOUT.path).not.toMatch(/\.ya?ml$/);
   });
 
-  test('every run: step calls the script at the path the stack commits it to', () => {
-    for (const step of steps.filter((s) => s.run !== undefined)) {
-      expect(step.run).toMatch(
-        new RegExp(`^bash ${SCRIPT.path.replace(/\./g, '\\.')} (validate|deploy|not-started)$`),
-      );
-    }
-  });
-
-  test('the script reads every variable the job sets, and the job sets all it reads', () => {
-    const jobEnv = jobs.flatMap((job) => Object.keys(job.env ?? {}));
-    const stepEnv = steps.flatMap((step) => Object.keys(step.env ?? {}));
-    // The script's inputs, as it declares them: NAME="${NAME-}" (or ${NAME-} for optional ones).
-    const read = sorted(
-      [...script.matchAll(/\$\{([A-Z][A-Z0-9_]*)-\}/g)]
-        .map((m) => m[1])
-        // Set by GitHub Actions itself.
-        .filter((name) => !/^(GITHUB|RUNNER)_/.test(name)),
+  test('every run: step runs it with node, at the path the stack commits it to', () => {
+    expect(runs.map((step) => step.run)).toEqual(
+      PHASES.map((phase) => `node ${ROLLOUT.path} ${phase}`),
     );
-    expect(sorted([...jobEnv, ...stepEnv])).toEqual(read);
+  });
+
+  test('it runs on an exact Node.js 22 set up before it, without a dependency cache', () => {
+    const setup = steps.findIndex((step) => step.uses?.startsWith('actions/setup-node@'));
+    expect(setup).toBeGreaterThanOrEqual(0);
+    expect(setup).toBeLessThan(steps.indexOf(runs[0]));
+    expect(steps[setup].with?.['node-version']).toMatch(/^22\.\d+\.\d+$/);
+    expect(String(steps[setup].with?.['package-manager-cache'])).toBe('false');
+    expect(steps[setup].if).toBeUndefined();
+  });
+
+  test('the job sets exactly the variables the rollout reads, each from its source', () => {
+    const job = jobs[0];
+    const payload = (key: string): string =>
+      `\${{ github.event.client_payload.${key} || inputs.${key} }}`;
+    const expected: Record<string, string> = {};
+    for (const [field, name] of Object.entries(REQUEST_VARIABLES)) {
+      expected[name] = payload(PAYLOAD_KEYS[field as keyof typeof PAYLOAD_KEYS]);
+    }
+    for (const name of Object.values(ENVIRONMENT_VARIABLES))
+      expected[name] = `\${{ vars.${name} }}`;
+    expect(job.env).toEqual(expected);
+    // The later steps get validate's start time; nothing else is set per step.
+    const later = runs.filter((step) => step.id !== 'validate');
+    expect(later.length).toBe(2);
+    for (const step of later) {
+      expect(step.env).toEqual({
+        [STARTED_AT_VARIABLE]: `\${{ steps.validate.outputs.${STEP_OUTPUTS.startedAt} }}`,
+      });
+    }
+    expect(runs.find((step) => step.id === 'validate')?.env).toBeUndefined();
+  });
+
+  test('the validate outputs read are exactly those the rollout writes', () => {
+    expect(sorted(matches(/steps\.validate\.outputs\.(\w+)/g))).toEqual(
+      sorted(Object.values(STEP_OUTPUTS)),
+    );
   });
 });

@@ -1,15 +1,19 @@
 /**
- * workflows/rollout.sh (committed to .github/workflows/aml-deploy/rollout.sh), run by bash
- * against a fake `az` first on PATH (__tests__/support/fake-az/az). The fake keeps endpoints,
- * deployments and traffic as files and records every call, so each test asserts on the
- * resulting Azure state AND on the calls. GITHUB_EVENT_NAME is repository_dispatch unless a
- * scenario says workflow_dispatch (a rollback by hand).
+ * The rollout as the target repository runs it: the committed bundle workflows/rollout.js
+ * (built from rollout/, see __tests__/rollout-bundle.test.ts), run by `node` against a fake
+ * `az` first on PATH (__tests__/support/fake-az/az). The fake keeps endpoints, deployments
+ * and traffic as files and records every call, so each test asserts on the resulting Azure
+ * state AND on the calls. GITHUB_EVENT_NAME is repository_dispatch unless a scenario says
+ * workflow_dispatch (a rollback by hand).
  *
  * `run()` runs the steps the way the workflow does: `validate`, then `deploy` if validate
  * wrote proceed=true. The rollout scenarios run the `deploy` step alone (`deployOnly`): it
- * checks the request again by itself, and skipping validate saves a bash and a jq process per
- * scenario. Scenarios are independent (own temp folder each) and run concurrently; their cost
- * is process start-up (jq 1.6 alone takes ~30 ms), so the file keeps their number down.
+ * checks the request again by itself. Each is one node process plus the fake's bash calls.
+ *
+ * Requests refused before any Azure call run in-process (`checkInProcess`): the same phases
+ * (rollout/run.ts) with the same file-based Io (rollout/github-io.ts) that rollout/main.ts
+ * wires up, and an `az` that records calls, so "no Azure call" is asserted without a process.
+ * A few of them also go through the bundle, to show that the process does the same.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,8 +21,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { PublishedTarget } from '../lib/deployment-target';
+import type { Az } from '../rollout/az';
+import { gitHubIo } from '../rollout/github-io';
+import { readInputs } from '../rollout/inputs';
+import { runPhase, type Phase } from '../rollout/run';
 
-const SCRIPT = path.resolve(__dirname, '../workflows/rollout.sh');
+const BUNDLE = path.resolve(__dirname, '../workflows/rollout.js');
 const FAKE_AZ_BIN = path.resolve(__dirname, 'support/fake-az');
 const ML_EXTENSION_VERSION = '2.44.1';
 
@@ -49,18 +57,24 @@ interface Request {
   AML_DEPLOYMENT_TARGETS: string;
 }
 
+/** A target's fields; `undefined` leaves one out (as the stack does for smokeTestRequest). */
+type TargetFields = { [K in keyof PublishedTarget]?: PublishedTarget[K] | unknown };
+
 interface Scenario {
   request?: Partial<Request>;
-  /** Overrides of the iris target (merged over the default), or a whole document. */
-  target?: Partial<PublishedTarget>;
+  /** Overrides of the iris target (merged over the default). */
+  target?: TargetFields;
   /** Models registered (default: iris 1-6) and endpoints (default: none). */
   state?: Partial<AzureState>;
   /** Deployments seeded in provisioning state Failed (default: all Succeeded). */
   failedDeployments?: string[];
   /** FAKE_AZ_FAIL: e.g. "ml online-endpoint update@2". */
   fail?: string;
-  /** Run only this step of rollout.sh instead of validate-then-deploy. */
+  /** FAKE_AZ_CANCEL: e.g. "ml online-deployment create@1". */
+  cancelAt?: string;
+  /** Run only this step instead of validate-then-deploy; `args` replaces the phase. */
   phase?: 'deploy' | 'not-started';
+  args?: string[];
   /** GITHUB_EVENT_NAME (default: repository_dispatch, an event from the pipeline). */
   event?: 'repository_dispatch' | 'workflow_dispatch';
 }
@@ -75,6 +89,7 @@ interface Run {
   validate?: StepResult;
   deploy?: StepResult;
   notStarted?: StepResult;
+  other?: StepResult;
   outputs: Record<string, string[]>;
   summary: string;
   /** argv of every az call, in order. */
@@ -100,7 +115,7 @@ const DEFAULT_TARGET: PublishedTarget = {
   keepDeployments: 1,
 };
 
-function defaultRequest(target: PublishedTarget): Request {
+function defaultRequest(target: TargetFields): Request {
   return {
     MODEL_NAME: 'iris',
     MODEL_VERSION: '2',
@@ -111,6 +126,7 @@ function defaultRequest(target: PublishedTarget): Request {
     AZURE_AUTH_MODE: 'oidc',
     AML_RESOURCE_GROUP: RESOURCE_GROUP,
     AML_WORKSPACE: WORKSPACE,
+    // JSON.stringify leaves out fields set to undefined.
     AML_DEPLOYMENT_TARGETS: JSON.stringify({ iris: target }),
   };
 }
@@ -158,17 +174,27 @@ function readState(root: string, models: AzureState['models']): AzureState {
   return { models, endpoints };
 }
 
-function bash(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+function node(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
   return new Promise((resolve) => {
-    execFile('bash', [SCRIPT, ...args], { cwd, env }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BUNDLE, ...args], { cwd, env }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
 }
 
-/** Runs the workflow's steps for one scenario in a fresh temp folder. */
-async function run(scenario: Scenario = {}): Promise<Run> {
+/** A scenario's temp folder: the target repository's files, the fake's state, the env. */
+interface Setup {
+  dir: string;
+  repo: string;
+  azDir: string;
+  models: AzureState['models'];
+  env: Record<string, string>;
+  outputFile: string;
+  summaryFile: string;
+}
+
+function setUp(scenario: Scenario): Setup {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollout-test-'));
   const repo = path.join(dir, 'repo');
   const azDir = path.join(dir, 'az');
@@ -189,9 +215,9 @@ async function run(scenario: Scenario = {}): Promise<Run> {
   const request = { ...defaultRequest(target), ...scenario.request };
   const outputFile = path.join(dir, 'github-output');
   const summaryFile = path.join(dir, 'step-summary');
-  const env: NodeJS.ProcessEnv = {
-    // The fake az first; then only system folders (for bash, jq and coreutils): a long PATH
-    // makes every `#!/usr/bin/env bash` slower.
+  const env = {
+    // The fake az first; then only system folders (bash for the fake): node is started by
+    // its path, and a long PATH makes every lookup slower.
     PATH: [FAKE_AZ_BIN, '/usr/local/bin', '/usr/bin', '/bin'].join(path.delimiter),
     HOME: dir,
     TMPDIR: dir,
@@ -199,29 +225,19 @@ async function run(scenario: Scenario = {}): Promise<Run> {
     RUNNER_TEMP: dir,
     FAKE_AZ_DIR: azDir,
     FAKE_AZ_FAIL: scenario.fail ?? '',
+    FAKE_AZ_CANCEL: scenario.cancelAt ?? '',
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_EVENT_NAME: scenario.event ?? 'repository_dispatch',
     ...request,
   };
+  return { dir, repo, azDir, models, env, outputFile, summaryFile };
+}
 
-  const result: Partial<Run> = {};
-  if (scenario.phase === 'deploy') {
-    result.deploy = await bash(['deploy'], repo, env);
-  } else if (scenario.phase === 'not-started') {
-    result.notStarted = await bash(['not-started'], repo, env);
-  } else {
-    result.validate = await bash(['validate'], repo, env);
-    const outputs = parseOutputs(outputFile);
-    if (outputs.proceed?.at(-1) === 'true') {
-      // The sign-in steps run here in the workflow.
-      const startedAt = outputs.started_at?.at(-1) ?? '';
-      result.deploy = await bash(['deploy'], repo, { ...env, ROLLOUT_STARTED_AT: startedAt });
-    }
-  }
-
-  const callsFile = path.join(azDir, 'calls.jsonl');
-  const calls = fs.existsSync(callsFile)
+/** Reads what a scenario left behind, and removes its folder. */
+function finish(setup: Setup, steps: Partial<Run>, calls?: string[][]): Run {
+  const callsFile = path.join(setup.azDir, 'calls.jsonl');
+  const recorded = fs.existsSync(callsFile)
     ? fs
         .readFileSync(callsFile, 'utf8')
         .split('\n')
@@ -229,19 +245,69 @@ async function run(scenario: Scenario = {}): Promise<Run> {
         .map((line) => JSON.parse(line) as string[])
     : [];
   const finished: Run = {
-    ...result,
-    outputs: parseOutputs(outputFile),
-    summary: fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : '',
-    calls,
-    state: readState(azDir, models),
+    ...steps,
+    outputs: parseOutputs(setup.outputFile),
+    summary: fs.existsSync(setup.summaryFile) ? fs.readFileSync(setup.summaryFile, 'utf8') : '',
+    calls: calls ?? recorded,
+    state: readState(setup.azDir, setup.models),
   };
-  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(setup.dir, { recursive: true, force: true });
   return finished;
+}
+
+/** Runs the workflow's steps for one scenario through the bundle, in a fresh temp folder. */
+async function run(scenario: Scenario = {}): Promise<Run> {
+  const setup = setUp(scenario);
+  const { repo, env } = setup;
+  const result: Partial<Run> = {};
+  if (scenario.args) {
+    result.other = await node(scenario.args, repo, env);
+  } else if (scenario.phase === 'deploy') {
+    result.deploy = await node(['deploy'], repo, env);
+  } else if (scenario.phase === 'not-started') {
+    result.notStarted = await node(['not-started'], repo, env);
+  } else {
+    result.validate = await node(['validate'], repo, env);
+    const outputs = parseOutputs(setup.outputFile);
+    if (outputs.proceed?.at(-1) === 'true') {
+      // The sign-in steps run here in the workflow.
+      const startedAt = outputs.started_at?.at(-1) ?? '';
+      result.deploy = await node(['deploy'], repo, { ...env, ROLLOUT_STARTED_AT: startedAt });
+    }
+  }
+  return finish(setup, result);
 }
 
 /** Runs only the workflow's `deploy` step (which validates the request again by itself). */
 function deployOnly(scenario: Scenario = {}): Promise<Run> {
   return run({ ...scenario, phase: 'deploy' });
+}
+
+/**
+ * Runs one phase in this process: rollout/run.ts with the Io rollout/main.ts uses, in the
+ * scenario's folder. `az` only records: these scenarios must not reach Azure.
+ */
+async function inProcess(scenario: Scenario, phase: Phase): Promise<Run> {
+  const setup = setUp(scenario);
+  const calls: string[][] = [];
+  const az: Az = {
+    run: (args) => {
+      calls.push([...args]);
+      return Promise.resolve({ ok: false, reason: 'no az in this test' });
+    },
+  };
+  let stdout = '';
+  let stderr = '';
+  const io = gitHubIo({
+    summaryFile: setup.summaryFile,
+    outputFile: setup.outputFile,
+    root: setup.repo,
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  });
+  const code = await runPhase(phase, readInputs(setup.env), { io, az });
+  const step = { code, stdout, stderr };
+  return finish(setup, phase === 'validate' ? { validate: step } : { deploy: step }, calls);
 }
 
 function parseOutputs(file: string): Record<string, string[]> {
@@ -311,6 +377,8 @@ describe('first rollout of a model', () => {
       const r = await run({ request: { MODEL_VERSION: '1' }, target: { canaryPercent: 10 } });
 
       expect(r.validate?.code).toBe(0);
+      expect(r.outputs.proceed).toEqual(['true']);
+      expect(r.outputs.started_at?.[0]).toMatch(/^\d+$/);
       expect(r.deploy?.code).toBe(0);
       expect(r.state.endpoints).toEqual({
         [ENDPOINT]: {
@@ -328,9 +396,17 @@ describe('first rollout of a model', () => {
         'ml online-endpoint invoke',
         'ml online-endpoint update',
       ]);
-      const [extension] = callsOf(r, 'extension add');
-      expect(option(extension, '--name')).toBe('ml');
-      expect(option(extension, '--version')).toBe(ML_EXTENSION_VERSION);
+      expect(r.calls[0]).toEqual([
+        'extension',
+        'add',
+        '--name',
+        'ml',
+        '--version',
+        ML_EXTENSION_VERSION,
+        '--upgrade',
+        '--yes',
+        '--only-show-errors',
+      ]);
       const [create] = callsOf(r, 'ml online-deployment create');
       expect(option(create, '--name')).toBe('model-v1');
       expect(option(create, '--file')).toBe('aml/deployment.yml');
@@ -340,11 +416,17 @@ describe('first rollout of a model', () => {
         'aml/sample-request.json',
       );
       expect(trafficUpdates(r)).toEqual(['model-v1=100']);
-      // Every `az ml` call names the environment's workspace.
+      // Every `az ml` call names the environment's workspace, and asks for errors only.
       for (const call of r.calls.filter((c) => c[0] === 'ml')) {
         expect(option(call, '--resource-group')).toBe(RESOURCE_GROUP);
         expect(option(call, '--workspace-name')).toBe(WORKSPACE);
+        expect(call).toContain('--only-show-errors');
       }
+      // Each command is shown on stderr before it runs.
+      expect(r.deploy?.stderr).toContain(
+        `+ az ml online-deployment create --name model-v1 --endpoint-name iris-ep --file aml/deployment.yml --set model=azureml:iris:1 --output none --resource-group ${RESOURCE_GROUP} --workspace-name ${WORKSPACE} --only-show-errors`,
+      );
+      expect(r.deploy?.stdout).toContain('Smoke test passed. Response: "\\"[0.5, 0.25]\\""');
 
       expect(summaryRow(r, 'Outcome')).toBe('succeeded');
       expect(summaryRow(r, 'Model')).toBe('iris');
@@ -365,12 +447,14 @@ describe('first rollout of a model', () => {
   test.concurrent('skips the smoke test when the target has no sample request', async () => {
     const r = await deployOnly({
       request: { MODEL_VERSION: '1' },
-      target: { smokeTestRequest: '' },
+      // The stack leaves the field out when there is no smoke test.
+      target: { smokeTestRequest: undefined },
     });
 
     expect(r.deploy?.code).toBe(0);
     expect(callsOf(r, 'ml online-endpoint invoke')).toEqual([]);
     expect(r.state.endpoints[ENDPOINT].traffic).toEqual({ 'model-v1': 100 });
+    expect(r.deploy?.stdout).toContain('skipping the smoke test');
   });
 });
 
@@ -513,6 +597,7 @@ describe('a new version (blue/green)', () => {
   test.concurrent('keeps the old deployment and gives the new one 100 %', async () => {
     const r = await run({ state: { endpoints: V1_SERVING } });
 
+    expect(r.validate?.code).toBe(0);
     expect(r.deploy?.code).toBe(0);
     expect(r.state.endpoints[ENDPOINT]).toEqual({
       traffic: { 'model-v1': 0, 'model-v2': 100 },
@@ -625,9 +710,30 @@ describe('a failed rollout is rolled back', () => {
       ]);
       expect(summaryRow(r, 'Outcome')).toBe('failed');
       expect(summaryRow(r, 'Traffic after')).toBe('unknown: restoring it failed');
+      expect(summaryRow(r, 'Deployments after')).toBe('model-v1 (iris:1), model-v2');
       expect(summaryText(r)).toContain(
-        'ROLLBACK INCOMPLETE: restoring traffic failed. Restore it by hand: az ml online-endpoint update --name iris-ep --traffic "model-v1=100 model-v2=0"',
+        `ROLLBACK INCOMPLETE: restoring traffic failed. Restore it by hand: az ml online-endpoint update --name iris-ep --traffic "model-v1=100 model-v2=0" --resource-group ${RESOURCE_GROUP} --workspace-name ${WORKSPACE}`,
       );
+      expect(r.deploy?.stdout).toContain('::error title=AML rollout::Rollback incomplete');
+    },
+  );
+
+  test.concurrent(
+    'a cancelled run (SIGTERM during the create) rolls back and exits 130',
+    async () => {
+      const r = await deployOnly({
+        state: { endpoints: V1_SERVING },
+        cancelAt: 'ml online-deployment create@1',
+      });
+
+      expect(r.deploy?.code).toBe(130);
+      // The call under way finished; nothing after it ran but the rollback.
+      expect(callsOf(r, 'ml online-endpoint invoke')).toEqual([]);
+      expect(trafficUpdates(r)).toEqual([]);
+      expect(deletedDeployments(r)).toEqual(['model-v2']);
+      expect(r.state.endpoints).toEqual(V1_SERVING);
+      expect(summaryRow(r, 'Outcome')).toBe('failed');
+      expect(summaryText(r)).toContain('The run was cancelled.');
     },
   );
 
@@ -644,6 +750,79 @@ describe('a failed rollout is rolled back', () => {
       );
     },
   );
+});
+
+describe('az answers the rollout cannot use (in-process, a scripted az)', () => {
+  const ENDPOINT_JSON = JSON.stringify({
+    name: ENDPOINT,
+    traffic: { 'model-v1': 0, 'model-v2': 100 },
+  });
+  const DEPLOYMENTS_JSON = JSON.stringify([
+    { name: 'model-v1', model: 'azureml:iris:1', provisioning_state: 'Succeeded' },
+    { name: 'model-v2', model: 'azureml:iris:2', provisioning_state: 'Succeeded' },
+  ]);
+
+  /** An az that answers by command ("ml online-endpoint show"): its stdout, or a failure. */
+  function scripted(answers: Record<string, string | false>): { az: Az; calls: string[][] } {
+    const calls: string[][] = [];
+    return {
+      calls,
+      az: {
+        run: (args) => {
+          calls.push([...args]);
+          const answer = answers[command([...args])] ?? '';
+          return Promise.resolve(
+            answer === false
+              ? { ok: false, reason: 'exit status 1' }
+              : { ok: true, stdout: answer },
+          );
+        },
+      },
+    };
+  }
+
+  async function deployWith(answers: Record<string, string | false>, request: Partial<Request>) {
+    const setup = setUp({ request, event: 'workflow_dispatch' });
+    const { az, calls } = scripted(answers);
+    let stdout = '';
+    const io = gitHubIo({
+      summaryFile: setup.summaryFile,
+      outputFile: setup.outputFile,
+      root: setup.repo,
+      stdout: (text) => (stdout += text),
+      stderr: () => undefined,
+    });
+    const code = await runPhase('deploy', readInputs(setup.env), { io, az });
+    return { ...finish(setup, { deploy: { code, stdout, stderr: '' } }, calls), code };
+  }
+
+  test('a deployment list that is not JSON fails the run before any change', async () => {
+    const r = await deployWith(
+      { 'ml online-endpoint show': ENDPOINT_JSON, 'ml online-deployment list': 'Deprecated!' },
+      {},
+    );
+    expect(r.code).toBe(1);
+    expect(changes(r)).toEqual([]);
+    expect(summaryText(r)).toContain(
+      'The state of endpoint iris-ep could not be read: az printed no valid JSON',
+    );
+  });
+
+  test('a reused deployment failing its smoke test: nothing was changed, nothing to undo', async () => {
+    const r = await deployWith(
+      {
+        'ml online-endpoint show': ENDPOINT_JSON,
+        'ml online-deployment list': DEPLOYMENTS_JSON,
+        'ml online-endpoint invoke': false,
+      },
+      { MODEL_VERSION: '1' },
+    );
+    expect(r.code).toBe(1);
+    expect(changes(r)).toEqual([]);
+    expect(summaryText(r)).toContain('Smoke test failed: deployment model-v1 did not answer');
+    expect(summaryText(r)).toContain('Nothing had been changed yet: no rollback needed.');
+    expect(summaryRow(r, 'Traffic after')).toBe('model-v1=0 model-v2=100');
+  });
 });
 
 describe('cleanup of earlier deployments', () => {
@@ -707,6 +886,7 @@ describe('cleanup of earlier deployments', () => {
       expect(r.deploy?.code).toBe(0);
       expect(deletedDeployments(r)).toEqual(['model-v5']);
       expect(r.state.endpoints[ENDPOINT].traffic).toEqual({ 'model-v3': 0, 'model-v6': 100 });
+      expect(summaryRow(r, 'Traffic after')).toBe('model-v3=0 model-v6=100');
     },
   );
 
@@ -737,6 +917,11 @@ describe('cleanup of earlier deployments', () => {
       'model-v3',
     ]);
     expect(summaryRow(r, 'Outcome')).toBe('succeeded');
+    // What is really there: the deployment that could not be deleted, at 0 %.
+    expect(summaryRow(r, 'Traffic after')).toBe('model-v1=0 model-v2=0 model-v3=100');
+    expect(summaryRow(r, 'Deployments after')).toBe(
+      'model-v2 (iris:2), model-v3 (iris:3), model-v1 (delete failed)',
+    );
     expect(summaryText(r)).toContain('Cleanup incomplete: deleting model-v1 failed');
     expect(summaryText(r)).not.toContain('Deleted earlier deployments');
     expect(r.deploy?.stdout).toContain('::warning title=AML rollout::Cleanup incomplete');
@@ -786,6 +971,9 @@ describe('a redeploy by hand of a version that still has a deployment (rollback 
       expect(trafficUpdates(r)).toEqual(['model-v1=100 model-v2=0', 'model-v1=0 model-v2=100']);
       expect(deletedDeployments(r)).toEqual([]);
       expect(r.state.endpoints).toEqual(endpoints);
+      expect(summaryText(r)).toContain(
+        'Rolled back: traffic restored to "model-v1=0 model-v2=100".',
+      );
     },
   );
 
@@ -837,12 +1025,12 @@ describe('a redeploy by hand of a version that still has a deployment (rollback 
 
 describe('a model without a deployment target', () => {
   test.concurrent('is skipped: successful job, a summary line, no Azure call', async () => {
-    const r = await run({ request: { MODEL_NAME: 'churn-model' } });
+    const r = await inProcess({ request: { MODEL_NAME: 'churn-model' } }, 'validate');
 
     expect(r.validate?.code).toBe(0);
     expect(r.outputs.proceed).toEqual(['false']);
-    expect(r.deploy).toBeUndefined();
     expect(r.calls).toEqual([]);
+    expect(r.validate?.stdout).toMatch(/^::notice title=AML rollout::No deployment target/m);
     expect(summaryRow(r, 'Outcome')).toBe('skipped');
     expect(summaryRow(r, 'Model')).toBe('churn-model');
     expect(summaryText(r)).toContain(
@@ -852,54 +1040,54 @@ describe('a model without a deployment target', () => {
 });
 
 describe('bad input is refused before any Azure call, and nothing in it runs', () => {
-  // Each value tries to run `touch <marker>` if the script ever evaluated it.
+  // Each value would run `touch <marker>` if anything ever evaluated it as shell.
   const cases: Array<[string, (marker: string) => Partial<Request>, string]> = [
     [
       '$( ) in the model name',
       (m) => ({ MODEL_NAME: `iris$(touch ${m})` }),
-      'model_name "iris$(touch',
+      'model_name: "iris$(touch',
     ],
-    ['backticks in the model name', (m) => ({ MODEL_NAME: `iris\`touch ${m}\`` }), 'model_name'],
+    ['backticks in the model name', (m) => ({ MODEL_NAME: `iris\`touch ${m}\`` }), 'model_name: "'],
     [
       'double quotes in the model name',
       (m) => ({ MODEL_NAME: `iris"; touch ${m}; echo "` }),
-      'model_name "iris\\"; touch',
+      'model_name: "iris\\"; touch',
     ],
     [
       'single quotes in the model name',
       (m) => ({ MODEL_NAME: `iris'; touch ${m}; '` }),
-      'model_name',
+      `model_name: "iris'; touch`,
     ],
     [
       'a newline in the model name',
       (m) => ({ MODEL_NAME: `iris\ntouch ${m}` }),
-      'model_name "iris\\ntouch',
+      'model_name: "iris\\ntouch',
     ],
     [
       'a name starting with "-"',
       () => ({ MODEL_NAME: '-rf' }),
-      'is not a valid Azure ML model name',
+      'model_name: "-rf" is not accepted; expected an Azure ML model name',
     ],
     [
       'a 256-character name',
       () => ({ MODEL_NAME: 'm'.repeat(256) }),
-      'is not a valid Azure ML model name',
+      '(256 characters) is not accepted; expected an Azure ML model name',
     ],
     [
       '$( ) in the version',
       (m) => ({ MODEL_VERSION: `2$(touch ${m})` }),
-      'model_version "2$(touch',
+      'model_version: "2$(touch',
     ],
     [
       'a version with a dot',
       () => ({ MODEL_VERSION: '1.0' }),
-      'model_version "1.0" is not a model version',
+      'model_version: "1.0" is not accepted; expected a model version',
     ],
-    ['version "latest"', () => ({ MODEL_VERSION: 'latest' }), 'model_version "latest"'],
-    ['version 0', () => ({ MODEL_VERSION: '0' }), 'model_version "0"'],
-    ['a version with a leading zero', () => ({ MODEL_VERSION: '02' }), 'model_version "02"'],
-    ['a negative version', () => ({ MODEL_VERSION: '-1' }), 'model_version "-1"'],
-    ['a missing version', () => ({ MODEL_VERSION: '' }), 'model_version is missing.'],
+    ['version "latest"', () => ({ MODEL_VERSION: 'latest' }), 'model_version: "latest"'],
+    ['version 0', () => ({ MODEL_VERSION: '0' }), 'model_version: "0"'],
+    ['a version with a leading zero', () => ({ MODEL_VERSION: '02' }), 'model_version: "02"'],
+    ['a negative version', () => ({ MODEL_VERSION: '-1' }), 'model_version: "-1"'],
+    ['a missing version', () => ({ MODEL_VERSION: '' }), 'model_version: is missing'],
     [
       'an empty payload',
       () => ({
@@ -910,18 +1098,18 @@ describe('bad input is refused before any Azure call, and nothing in it runs', (
         EVENT_TIME: '',
         EVENT_WORKSPACE: '',
       }),
-      'model_name is missing.\n- model_version is missing.\n- environment is missing',
+      '- model_name: is missing; expected an Azure ML model name: 1-255 letters, digits, "-", "_" or ".", starting with a letter or digit\n- model_version: is missing; expected a model version',
     ],
     [
       'a workflow command smuggled into the environment name',
       () => ({ DEPLOY_ENVIRONMENT: 'staging\n::set-output name=proceed::true' }),
-      'environment "staging\\n::set-output',
+      'environment: "staging\\n::set-output',
     ],
-    ['$( ) in the event id', (m) => ({ EVENT_ID: `$(touch ${m})` }), 'event_id "$(touch'],
+    ['$( ) in the event id', (m) => ({ EVENT_ID: `$(touch ${m})` }), 'event_id: "$(touch'],
     [
       'a non-ISO event time',
-      () => ({ EVENT_TIME: 'yesterday at noon' }),
-      'event_time "yesterday at noon"',
+      () => ({ EVENT_TIME: 'yesterday' }),
+      'event_time: "yesterday" is not accepted; expected an ISO 8601 time',
     ],
     [
       'an event from another workspace',
@@ -934,71 +1122,147 @@ describe('bad input is refused before any Azure call, and nothing in it runs', (
     [
       'an unknown auth mode',
       () => ({ AZURE_AUTH_MODE: 'password' }),
-      'Variable AZURE_AUTH_MODE is "password"',
+      'variable AZURE_AUTH_MODE: "password" is not accepted; expected one of "oidc", "client-secret"',
+    ],
+    [
+      // The configuration check's rule: Azure refuses such names. (The bash rollout took them.)
+      'a resource group ending in "."',
+      () => ({ AML_RESOURCE_GROUP: 'rg-ml.' }),
+      'variable AML_RESOURCE_GROUP: "rg-ml." is not accepted; expected a resource group name',
+    ],
+    [
+      'no deployment targets',
+      () => ({ AML_DEPLOYMENT_TARGETS: '' }),
+      'variable AML_DEPLOYMENT_TARGETS: is empty',
     ],
   ];
 
-  test.concurrent.each(cases)('%s', async (_label, makeRequest, message) => {
-    const marker = path.join(os.tmpdir(), `rollout-pwned-${process.pid}-${Math.random()}`);
-    const r = await run({ request: makeRequest(marker), state: { endpoints: V1_SERVING } });
-
-    expect(r.validate?.code).toBe(1);
-    expect(r.outputs.proceed).toEqual(['false']);
-    expect(r.deploy).toBeUndefined();
+  /** What every refused request shows, from either step. */
+  function expectRefused(r: Run, step: StepResult | undefined, message: string): void {
+    expect(step?.code).toBe(1);
     expect(r.calls).toEqual([]);
-    expect(fs.existsSync(marker)).toBe(false);
     // Input never reaches the log raw, so it cannot start a workflow command of its own.
-    expect(r.validate?.stdout).not.toMatch(/^::set-output/m);
+    expect(step?.stdout).not.toMatch(/^::set-output/m);
+    expect(step?.stdout).toMatch(/^::error title=AML rollout::The request was rejected/m);
     expect(summaryRow(r, 'Outcome')).toBe('failed');
     expect(summaryText(r)).toContain('The request was rejected before any Azure call:');
     expect(summaryText(r)).toContain(message);
     // The summary table keeps one line per row whatever the input holds.
     expect(r.summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(14);
+  }
+
+  test.each(cases)('%s', async (_label, makeRequest, message) => {
+    const request = makeRequest(path.join(os.tmpdir(), 'rollout-never-created'));
+    const validate = await inProcess({ request, state: { endpoints: V1_SERVING } }, 'validate');
+    expectRefused(validate, validate.validate, message);
+    expect(validate.outputs.proceed).toEqual(['false']);
 
     // The deploy step checks again on its own: it makes no call either.
-    const direct = await run({
-      request: makeRequest(marker),
-      state: { endpoints: V1_SERVING },
-      phase: 'deploy',
-    });
-    expect(direct.deploy?.code).toBe(1);
-    expect(direct.calls).toEqual([]);
+    const direct = await inProcess({ request, state: { endpoints: V1_SERVING } }, 'deploy');
+    expectRefused(direct, direct.deploy, message);
+    expect(direct.outputs.proceed).toBeUndefined();
+  });
+
+  test.concurrent('through the bundle too: nothing in the input runs, no Azure call', async () => {
+    const marker = path.join(os.tmpdir(), `rollout-pwned-${process.pid}-${Math.random()}`);
+    const request = { MODEL_NAME: `iris$(touch ${marker})`, EVENT_ID: `\`touch ${marker}\`` };
+    const r = await run({ request, state: { endpoints: V1_SERVING } });
+    expectRefused(r, r.validate, 'model_name: "iris$(touch');
+    expect(summaryText(r)).toContain('event_id: "`touch');
+    expect(r.outputs.proceed).toEqual(['false']);
+    expect(r.deploy).toBeUndefined();
+
+    const direct = await deployOnly({ request, state: { endpoints: V1_SERVING } });
+    expectRefused(direct, direct.deploy, 'model_name: "iris$(touch');
     expect(fs.existsSync(marker)).toBe(false);
   });
 
-  test.concurrent.each<[string, Partial<PublishedTarget> | string, string]>([
-    ['targets that are not JSON', 'not json', 'Variable AML_DEPLOYMENT_TARGETS cannot be read'],
-    ['a canary share over 99', { canaryPercent: 150 }, 'canaryPercent "150" is not a whole number'],
-    ['keepDeployments 0', { keepDeployments: 0 }, 'keepDeployments "0" is not a whole number'],
+  test.each<[string, TargetFields | string, string]>([
+    [
+      'targets that are not JSON',
+      'not json',
+      'Variable AML_DEPLOYMENT_TARGETS cannot be read: is not valid JSON',
+    ],
+    [
+      'targets that are not an object',
+      '["iris"]',
+      'Variable AML_DEPLOYMENT_TARGETS cannot be read: ["iris"] is not a JSON object',
+    ],
+    [
+      'a canary share over 99',
+      { canaryPercent: 150 },
+      'iris.canaryPercent: 150 is not accepted; expected a whole number from 0 to 99',
+    ],
+    [
+      'keepDeployments 0',
+      { keepDeployments: 0 },
+      'iris.keepDeployments: 0 is not accepted; expected a whole number from 1 to 10',
+    ],
+    [
+      // The configuration's limit is 10; the bash rollout took up to 999.
+      'keepDeployments 11',
+      { keepDeployments: 11 },
+      'iris.keepDeployments: 11 is not accepted; expected a whole number from 1 to 10',
+    ],
     [
       'a spec outside the repository',
       { deploymentSpec: '../outside.yml' },
-      'deploymentSpec "../outside.yml" is not a relative path',
+      'iris.deploymentSpec: "../outside.yml" is not accepted; expected a relative path in the target repository',
     ],
     [
       'an absolute spec path',
       { endpointSpec: '/etc/passwd' },
-      'endpointSpec "/etc/passwd" is not a relative path',
+      'iris.endpointSpec: "/etc/passwd" is not accepted; expected a relative path',
+    ],
+    [
+      // The configuration refuses spaces (the path is an az argument); the bash rollout took them.
+      'a spec path with a space',
+      { deploymentSpec: 'aml/my deployment.yml' },
+      'iris.deploymentSpec: "aml/my deployment.yml" is not accepted; expected a relative path',
     ],
     [
       'a spec that is not committed',
       { endpointSpec: 'aml/missing.yml' },
-      'endpointSpec "aml/missing.yml" does not exist',
+      'iris.endpointSpec: "aml/missing.yml" does not exist in the repository',
     ],
     [
       'an invalid endpoint name',
       { endpoint: 'ep; touch x' },
-      'endpoint "ep; touch x" is not a managed online endpoint name',
+      'iris.endpoint: "ep; touch x" is not accepted; expected an online endpoint name',
+    ],
+    [
+      'a field the stack does not publish',
+      { endpointName: 'iris-ep' } as TargetFields,
+      'iris.endpointName: is not a known field',
     ],
   ])('a bad deployment target (%s) fails with no Azure call', async (_label, target, message) => {
-    const r = await run(
-      typeof target === 'string' ? { request: { AML_DEPLOYMENT_TARGETS: target } } : { target },
-    );
+    const scenario: Scenario =
+      typeof target === 'string' ? { request: { AML_DEPLOYMENT_TARGETS: target } } : { target };
+    const r = await inProcess(scenario, 'validate');
 
     expect(r.validate?.code).toBe(1);
+    expect(r.outputs.proceed).toEqual(['false']);
     expect(r.calls).toEqual([]);
     expect(summaryRow(r, 'Outcome')).toBe('failed');
     expect(summaryText(r)).toContain(message);
+    const direct = await inProcess(scenario, 'deploy');
+    expect(direct.deploy?.code).toBe(1);
+    expect(direct.calls).toEqual([]);
+  });
+
+  test('every problem of a target is listed at once', async () => {
+    const r = await inProcess(
+      { target: { canaryPercent: -1, keepDeployments: 11, endpointSpec: 'aml/missing.yml' } },
+      'validate',
+    );
+    expect(summaryText(r)).toContain(
+      [
+        'The deployment target of model iris is invalid (AML_DEPLOYMENT_TARGETS):',
+        '- iris.canaryPercent: -1 is not accepted; expected a whole number from 0 to 99',
+        '- iris.keepDeployments: 11 is not accepted; expected a whole number from 1 to 10',
+        '- iris.endpointSpec: "aml/missing.yml" does not exist in the repository (commit it, or fix the path in the configuration)',
+      ].join('\n'),
+    );
   });
 });
 
@@ -1015,4 +1279,16 @@ describe('a rollout that never started', () => {
       expect(summaryText(r)).toContain('The rollout did not start');
     },
   );
+});
+
+describe('the command line', () => {
+  test.concurrent('an unknown phase prints the usage and exits 2, doing nothing', async () => {
+    const r = await run({ args: ['rollback'] });
+
+    expect(r.other?.code).toBe(2);
+    expect(r.other?.stderr).toBe('usage: rollout.js validate | deploy | not-started\n');
+    expect(r.calls).toEqual([]);
+    expect(r.summary).toBe('');
+    expect(r.outputs).toEqual({});
+  });
 });

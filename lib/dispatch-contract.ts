@@ -45,3 +45,22 @@ export const modelVersion = text(
 
 /** `model_name` values: Azure ML model names, the rule of the configuration's `targets[].model`. */
 export { modelName } from './deployment-target';
+
+/**
+ * `event_id` values: Event Grid event ids (GUIDs for system topics). Shown in the deploy
+ * workflow's job summary; a manual run may leave it empty.
+ */
+export const eventId = text(
+  /^[A-Za-z0-9._:-]{1,128}$/,
+  'an Event Grid event id: 1-128 letters, digits, ".", "_", ":" or "-"',
+);
+
+/**
+ * `event_time` values: the event's ISO 8601 time as Event Grid writes it
+ * ("2025-06-01T10:00:00.1234567Z"), or a date. Shown in the job summary; a manual run may
+ * leave it empty.
+ */
+export const eventTime = text(
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/,
+  'an ISO 8601 time such as "2025-06-01T10:00:00.1234567Z"',
+);

@@ -20,7 +20,8 @@ import { publishTargets, type DeploymentTarget } from './deployment-target';
  */
 export const COMMITTED_FILES = [
   { source: 'workflows/deploy-model.yml', path: '.github/workflows/aml-deploy-model.yml' },
-  { source: 'workflows/rollout.sh', path: '.github/workflows/aml-deploy/rollout.sh' },
+  // Generated from rollout/ (npm run build:rollout); runs on the Node.js the workflow sets up.
+  { source: 'workflows/rollout.js', path: '.github/workflows/aml-deploy/rollout.js' },
 ] as const;
 
 /** Path of the deploy workflow in the target repository. */

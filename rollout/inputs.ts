@@ -1,0 +1,65 @@
+/**
+ * What the rollout reads from its environment, and under which names. The deploy workflow
+ * (workflows/deploy-model.yml) sets these with `env:`: event data reaches the rollout only
+ * this way, never pasted into a `run:` script. `__tests__/contract.test.ts` checks that the
+ * workflow sets exactly these names, each from the payload key or variable it stands for.
+ *
+ * Only rollout/main.ts hands `process.env` to `readInputs`; everything else takes `Inputs`.
+ */
+import type { PAYLOAD_KEYS } from '../lib/dispatch-contract';
+import { VARIABLE_NAMES } from '../lib/workflow-contract';
+
+/** The request: environment variables the job sets from `client_payload` (or the inputs). */
+export const REQUEST_VARIABLES = {
+  modelName: 'MODEL_NAME',
+  modelVersion: 'MODEL_VERSION',
+  environment: 'DEPLOY_ENVIRONMENT',
+  eventId: 'EVENT_ID',
+  eventTime: 'EVENT_TIME',
+  workspace: 'EVENT_WORKSPACE',
+} as const satisfies Record<keyof typeof PAYLOAD_KEYS, string>;
+
+/** The GitHub environment's variables the rollout reads (the job sets them from `vars.`). */
+export const ENVIRONMENT_VARIABLES = {
+  authMode: VARIABLE_NAMES.authMode,
+  resourceGroup: VARIABLE_NAMES.resourceGroup,
+  workspace: VARIABLE_NAMES.workspace,
+  deploymentTargets: VARIABLE_NAMES.deploymentTargets,
+} as const;
+
+/** Set by the workflow on the deploy and not-started steps: epoch seconds from validate. */
+export const STARTED_AT_VARIABLE = 'ROLLOUT_STARTED_AT';
+
+/** Set by GitHub Actions itself. */
+export const GITHUB_VARIABLES = {
+  /** `repository_dispatch` (an event from the pipeline) or `workflow_dispatch` (a person). */
+  eventName: 'GITHUB_EVENT_NAME',
+  output: 'GITHUB_OUTPUT',
+  stepSummary: 'GITHUB_STEP_SUMMARY',
+} as const;
+
+export type RequestValues = { readonly [K in keyof typeof REQUEST_VARIABLES]: string };
+export type EnvironmentValues = { readonly [K in keyof typeof ENVIRONMENT_VARIABLES]: string };
+
+export interface Inputs {
+  /** As received, unchecked; missing variables are "". */
+  readonly request: RequestValues;
+  readonly variables: EnvironmentValues;
+  /** ROLLOUT_STARTED_AT as received, unchecked. */
+  readonly startedAt: string;
+  readonly eventName: string;
+}
+
+/** Takes the rollout's inputs from an environment (process.env in main.ts). */
+export function readInputs(env: Readonly<Record<string, string | undefined>>): Inputs {
+  const pick = <T extends Record<string, string>>(names: T): { [K in keyof T]: string } =>
+    Object.fromEntries(Object.entries(names).map(([k, name]) => [k, env[name] ?? ''])) as {
+      [K in keyof T]: string;
+    };
+  return {
+    request: pick(REQUEST_VARIABLES),
+    variables: pick(ENVIRONMENT_VARIABLES),
+    startedAt: env[STARTED_AT_VARIABLE] ?? '',
+    eventName: env[GITHUB_VARIABLES.eventName] ?? '',
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Checks the request and the environment's variables, then finds the model's deployment
+ * target, before any Azure call (the validate step runs before the sign-in). Every rule is
+ * the one lib/ applies to the same value elsewhere: model name and version and the event's
+ * fields as the dispatch contract defines them, names as the configuration check accepts
+ * them, the target as the stack publishes it. Every problem is collected; values are shown
+ * JSON-quoted (`show` in lib/schema.ts), so no input reaches the log raw.
+ */
+import { AUTH_MODES } from '../lib/config';
+import { githubEnvironment, resourceGroup, workspaceName } from '../lib/config-fields';
+import { endpointName, publishedTarget, type PublishedTarget } from '../lib/deployment-target';
+import {
+  PAYLOAD_KEYS,
+  eventId,
+  eventTime,
+  modelName,
+  modelVersion,
+} from '../lib/dispatch-contract';
+import { parseJsonSource } from '../lib/json-source';
+import { isPlainObject, oneOf, show, type Rule } from '../lib/schema';
+import { ENVIRONMENT_VARIABLES, type Inputs } from './inputs';
+
+const authMode = oneOf(AUTH_MODES);
+
+/** A request that passed every check. */
+export interface Request {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly environment: string;
+  /** "" when the run did not come from an event. */
+  readonly eventId: string;
+  readonly eventTime: string;
+  readonly resourceGroup: string;
+  readonly workspace: string;
+  /** AML_DEPLOYMENT_TARGETS, not yet parsed (see findTarget). */
+  readonly deploymentTargets: string;
+}
+
+/** One line per problem: `<what>: <what is wrong and what is accepted>`. */
+export type RequestCheck = { readonly request: Request } | { readonly problems: string[] };
+
+/** Checks the request and the environment's variables; makes no Azure call. */
+export function checkRequest(inputs: Inputs): RequestCheck {
+  const { request: r, variables: v } = inputs;
+  const problems: string[] = [];
+  const value = (rule: Rule<string>, raw: string, what: string, optional = false): string => {
+    if (raw === '') {
+      if (!optional) problems.push(`${what}: is missing; expected ${rule.expected}`);
+      return '';
+    }
+    const checked = rule.check(raw, what);
+    if ('problems' in checked) {
+      problems.push(...checked.problems.map((p) => `${p.path}: ${p.message}`));
+      return '';
+    }
+    return checked.value;
+  };
+  const variable = (name: string): string => `variable ${name}`;
+
+  const request: Request = {
+    modelName: value(modelName, r.modelName, PAYLOAD_KEYS.modelName),
+    modelVersion: value(modelVersion, r.modelVersion, PAYLOAD_KEYS.modelVersion),
+    environment: value(githubEnvironment, r.environment, PAYLOAD_KEYS.environment),
+    eventId: value(eventId, r.eventId, PAYLOAD_KEYS.eventId, true),
+    eventTime: value(eventTime, r.eventTime, PAYLOAD_KEYS.eventTime, true),
+    resourceGroup: value(
+      resourceGroup,
+      v.resourceGroup,
+      variable(ENVIRONMENT_VARIABLES.resourceGroup),
+    ),
+    workspace: value(workspaceName, v.workspace, variable(ENVIRONMENT_VARIABLES.workspace)),
+    deploymentTargets: v.deploymentTargets,
+  };
+  // Only what the sign-in steps need: the rollout itself does not depend on the mode.
+  value(authMode, v.authMode, variable(ENVIRONMENT_VARIABLES.authMode));
+
+  // The event names the workspace it came from (a name, or its resource id). A mismatch
+  // means the event was routed to the wrong environment: deploy nothing.
+  if (r.workspace !== '') {
+    const name = /\/workspaces\/[^/]+$/i.test(r.workspace)
+      ? r.workspace.slice(r.workspace.lastIndexOf('/') + 1)
+      : r.workspace;
+    if ('problems' in workspaceName.check(name, PAYLOAD_KEYS.workspace)) {
+      problems.push(
+        `${PAYLOAD_KEYS.workspace}: ${show(r.workspace)} is not accepted; expected ${workspaceName.expected}, or the resource id of one (".../workspaces/NAME")`,
+      );
+    } else if (request.workspace !== '' && name.toLowerCase() !== request.workspace.toLowerCase()) {
+      const environment = request.environment ? ` ${request.environment}` : '';
+      problems.push(
+        `The model was registered in workspace ${name}, but environment${environment} deploys to workspace ${request.workspace}.`,
+      );
+    }
+  }
+  if (v.deploymentTargets === '') {
+    problems.push(
+      `${variable(ENVIRONMENT_VARIABLES.deploymentTargets)}: is empty: this environment has no deployment targets`,
+    );
+  }
+  return problems.length > 0 ? { problems } : { request };
+}
+
+/** Where a model is rolled out, with the target's defaults filled in. */
+export type Target = PublishedTarget;
+
+export type TargetLookup =
+  | { readonly kind: 'found'; readonly target: Target }
+  /** The environment serves no such model: nothing to do (a successful, skipped run). */
+  | { readonly kind: 'none' }
+  | { readonly kind: 'invalid'; readonly problems: string[] }
+  | { readonly kind: 'unreadable'; readonly reason: string };
+
+const FILE_FIELDS = ['endpointSpec', 'deploymentSpec', 'smokeTestRequest'] as const;
+
+/**
+ * Looks the model up in AML_DEPLOYMENT_TARGETS and checks its entry with the rule the stack
+ * publishes it by; the files it names must be in the checkout (`isFile`, relative to the
+ * repository root). Only this model's entry is checked: another model's entry does not
+ * stop this rollout.
+ */
+export function findTarget(
+  model: string,
+  deploymentTargets: string,
+  isFile: (path: string) => boolean,
+): TargetLookup {
+  const parsed = parseJsonSource(deploymentTargets);
+  if ('error' in parsed) return { kind: 'unreadable', reason: parsed.error };
+  const document = parsed.value;
+  if (!isPlainObject(document)) {
+    return { kind: 'unreadable', reason: `${show(document)} is not a JSON object ({...})` };
+  }
+  if (!Object.hasOwn(document, model)) return { kind: 'none' };
+
+  const entry = document[model];
+  const checked = publishedTarget.check(entry, model);
+  const problems =
+    'problems' in checked ? checked.problems.map((p) => `${p.path}: ${p.message}`) : [];
+  // Files are looked for only where the path itself is acceptable.
+  if (isPlainObject(entry)) {
+    for (const field of FILE_FIELDS) {
+      const path = entry[field];
+      const rule = publishedTarget.fields?.[field]?.rule;
+      if (path === undefined || !rule || 'problems' in rule.check(path, field)) continue;
+      if (!isFile(path as string)) {
+        problems.push(
+          `${model}.${field}: ${show(path)} does not exist in the repository (commit it, or fix the path in the configuration)`,
+        );
+      }
+    }
+  }
+  if ('problems' in checked || problems.length > 0) return { kind: 'invalid', problems };
+  return { kind: 'found', target: checked.value };
+}
+
+/** The endpoint a model would use, for the summary of a run that never started; best effort. */
+export function endpointOf(model: string, deploymentTargets: string): string {
+  const parsed = parseJsonSource(deploymentTargets);
+  if ('error' in parsed || !isPlainObject(parsed.value) || !Object.hasOwn(parsed.value, model)) {
+    return '';
+  }
+  const entry = parsed.value[model];
+  if (!isPlainObject(entry)) return '';
+  const checked = endpointName.check(entry.endpoint, 'endpoint');
+  return 'value' in checked ? checked.value : '';
+}
