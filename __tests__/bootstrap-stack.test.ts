@@ -668,7 +668,7 @@ describe('bootstrap configuration', () => {
         }),
       ),
     ).toEqual([
-      `${FILE}: planEnvironment: is not a known field; expected one of azure, stateStorage, github, environments, namePrefix, tags`,
+      `${FILE}: planEnvironment: is not a known field; expected one of $schema, azure, stateStorage, github, environments, namePrefix, tags`,
       `${FILE}: stateStorage.storageAcount: is not a known field; expected one of resourceGroup, storageAccount, container, replication, retentionDays (did you mean "storageAccount"?)`,
       `${FILE}: stateStorage.storageAccount: is required`,
     ]);

@@ -355,7 +355,7 @@ test('every problem in a file is reported together', () => {
     c.extra = true;
   });
   expect(problemsOf(bad)).toEqual([
-    'config/staging.json: extra: is not a known field; expected one of azure, github, auth, role, targets, namePrefix, tags, trigger, backend',
+    'config/staging.json: extra: is not a known field; expected one of $schema, azure, github, auth, role, targets, namePrefix, tags, trigger, backend',
     expect.stringMatching(/^config\/staging\.json: github\.owner: "bad owner" is not accepted/),
     expect.stringMatching(/^config\/staging\.json: auth\.mode: "sso" is not accepted/),
     expect.stringMatching(/^config\/staging\.json: targets\[0\]\.endpoint: "x" is not accepted/),

@@ -37,11 +37,8 @@ export interface DeployIdentityProps {
   };
   /** client-secret mode: days after which the next deploy replaces the password. */
   readonly secretRotationDays: number;
-  /**
-   * Owners of the application and service principal: the principals that deploy.
-   * @default - whoever runs Terraform
-   */
-  readonly owners?: readonly string[];
+  /** Owners of the application and service principal: the principals that deploy. Empty: whoever runs Terraform. */
+  readonly owners: readonly string[];
   /**
    * With `owners`: a plan by any other principal fails (see FederatedApplication).
    * @default - no check

@@ -21,17 +21,15 @@ export interface DispatchTokenVaultProps {
   readonly token?: { readonly value: string; readonly version: number };
   /**
    * Object IDs that may write the token (`Key Vault Secrets Officer`): the principals that
-   * deploy, and people who set the token by hand. Fixed IDs keep plans by other
-   * principals free of role-assignment replacements.
-   * @default - whoever runs Terraform
+   * deploy, and people who set the token by hand, each once. Fixed IDs keep plans by other
+   * principals free of role-assignment replacements. Empty: whoever runs Terraform.
    */
-  readonly secretsOfficers?: readonly string[];
+  readonly secretsOfficers: readonly string[];
   /**
    * Purge protection: nobody can purge the vault or its secrets during the 7-day
    * soft-delete retention. Once on it cannot be turned off.
-   * @default false
    */
-  readonly purgeProtection?: boolean;
+  readonly purgeProtection: boolean;
 }
 
 /**
@@ -54,7 +52,7 @@ export class DispatchTokenVault extends Construct {
       tenantId: props.tenantId,
       skuName: 'standard',
       rbacAuthorizationEnabled: true,
-      purgeProtectionEnabled: props.purgeProtection ?? false,
+      purgeProtectionEnabled: props.purgeProtection,
       // The minimum: a destroyed vault keeps its name this long (see the provider's
       // key_vault features in the stack), so a teardown and redeploy wait a week at most.
       // Azure fixes it when the vault is created; changing it later fails.
@@ -65,7 +63,7 @@ export class DispatchTokenVault extends Construct {
     this.vaultName = vault.name;
 
     // Keyed by principal, so adding or reordering officers replaces no assignment.
-    const officers = props.secretsOfficers?.length
+    const officers = props.secretsOfficers.length
       ? props.secretsOfficers.map((id) => [`secrets-officer-${id.toLowerCase()}`, id] as const)
       : [
           [

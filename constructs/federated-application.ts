@@ -29,9 +29,9 @@ export interface FederatedApplicationProps {
    * Object IDs of the application's and service principal's owners. azuread makes the
    * principal running Terraform an owner while it creates them and removes it right after
    * unless it is listed; without ownership, its next credential write gets 403.
-   * @default - the principal running Terraform
+   * Empty: the principal running Terraform.
    */
-  readonly owners?: readonly string[];
+  readonly owners: readonly string[];
   /**
    * With `owners`: every plan by a principal that is not one of them fails with its object ID
    * and this hint (where the owners are configured), unless `readOnlyPlan` is true.
@@ -57,14 +57,14 @@ export class FederatedApplication extends Construct {
   constructor(scope: Construct, id: string, props: FederatedApplicationProps) {
     super(scope, id);
     const caller = () => new DataAzureadClientConfig(this, 'caller', {}).objectId;
-    const owners = props.owners?.length ? [...props.owners] : [caller()];
+    const owners = props.owners.length ? [...props.owners] : [caller()];
     const application = new Application(this, 'application', {
       displayName: props.displayName,
       notes: props.notes,
       signInAudience: 'AzureADMyOrg',
       owners,
     });
-    if (props.owners?.length && props.ownerCheck) {
+    if (props.owners.length && props.ownerCheck) {
       const me = caller();
       // Object IDs are GUIDs (checked by the configuration): safe as Terraform string literals.
       const listed = props.owners.map((o) => o.toLowerCase());

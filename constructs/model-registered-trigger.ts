@@ -44,14 +44,11 @@ export interface ModelRegisteredTriggerProps {
   readonly token?: { readonly value: string; readonly version: number };
   /**
    * Principals that may write the token: the deployers and people who set it by hand.
-   * @default - whoever runs Terraform
+   * Empty: whoever runs Terraform.
    */
-  readonly tokenWriters?: readonly string[];
-  /**
-   * Key Vault purge protection.
-   * @default false
-   */
-  readonly keyVaultPurgeProtection?: boolean;
+  readonly tokenWriters: readonly string[];
+  /** Key Vault purge protection (cannot be turned off once on). */
+  readonly keyVaultPurgeProtection: boolean;
   /** Addresses notified of failed runs and dead-lettered events (at least one). */
   readonly alertEmails: readonly string[];
 }

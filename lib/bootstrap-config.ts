@@ -26,6 +26,8 @@ import {
   location,
   namePrefix,
   renderProblems,
+  schemaReference,
+  withoutSchemaReference,
   resourceGroup,
   storageAccountName,
   tags,
@@ -60,6 +62,7 @@ export function defaultStateReplication(region: AzureRegion): StateReplication {
 export const DEFAULT_APPLY_ENVIRONMENTS = ['infra-staging', 'infra-production'] as const;
 
 export const bootstrapSchema = object({
+  $schema: schemaReference,
   azure: required(
     object({
       subscriptionId: required(
@@ -150,7 +153,7 @@ export const bootstrapSchema = object({
 type BootstrapFile = Infer<typeof bootstrapSchema>;
 
 /** The validated `config/bootstrap.json`, defaults applied. */
-export type BootstrapConfig = Omit<BootstrapFile, 'stateStorage'> & {
+export type BootstrapConfig = Omit<BootstrapFile, 'stateStorage' | '$schema'> & {
   /** The file this came from, for messages. */
   readonly file: string;
   readonly stateStorage: Required<BootstrapFile['stateStorage']>;
@@ -204,7 +207,7 @@ export function parseBootstrapConfig(
     ...crossFieldProblems(read.json),
   ];
   if (problems.length || 'problems' in checked) return { problems: renderProblems(file, problems) };
-  const c = checked.value;
+  const c = withoutSchemaReference(checked.value);
   return {
     config: {
       ...c,

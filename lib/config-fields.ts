@@ -5,7 +5,7 @@
  * Azure names: learn.microsoft.com "Naming rules and restrictions for Azure resources".
  */
 import { AZURE_REGIONS } from './azure-regions';
-import { list, oneOf, record, text, type Problem, type Rule } from './schema';
+import { list, oneOf, optional, record, text, type Problem, type Rule } from './schema';
 
 export const guid = text(
   /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
@@ -76,6 +76,22 @@ export const tags = record(
   text(/^[\s\S]{0,256}$/, 'a tag value: a string of at most 256 characters'),
   { max: 50, maxName: 'tags' },
 );
+
+/** `"$schema"` at the top of a configuration file: the JSON Schema editors check it against. */
+export const schemaReference = optional(
+  text(/^\S{1,500}$/, 'a path or URL of a JSON Schema'),
+  'The JSON Schema that editors check this file against (`schemas/*.schema.json`); the app ignores it.',
+  { defaultText: 'none' },
+);
+
+/** A parsed file without its `"$schema"`, which is for editors only. */
+export function withoutSchemaReference<T extends { readonly $schema?: string }>(
+  value: T,
+): Omit<T, '$schema'> {
+  const rest: { $schema?: string } = { ...value };
+  delete rest.$schema;
+  return rest as Omit<T, '$schema'>;
+}
 
 /** Problems as users read them: `file: field.path: message`. */
 export function renderProblems(file: string, problems: readonly Problem[]): string[] {

@@ -18,6 +18,8 @@ import {
   namePrefix,
   principals,
   renderProblems,
+  schemaReference,
+  withoutSchemaReference,
   resourceGroup,
   storageAccountName,
   tags,
@@ -38,6 +40,12 @@ import {
   type Infer,
   type Problem,
 } from './schema';
+
+/**
+ * How the deploy workflow signs in to Azure (`auth.mode`, published as `AZURE_AUTH_MODE`):
+ * also the values the rollout accepts for that variable.
+ */
+export const AUTH_MODES = ['oidc', 'client-secret'] as const;
 
 // git check-ref-format, the parts a branch name can get wrong (control characters included);
 // quotes too, so the name is a safe literal in the stack's Terraform conditions.
@@ -65,6 +73,7 @@ const email = text(
 );
 
 export const environmentSchema = object({
+  $schema: schemaReference,
   azure: required(
     object({
       subscriptionId: required(
@@ -164,7 +173,7 @@ export const environmentSchema = object({
   auth: optional(
     object({
       mode: optional(
-        oneOf(['oidc', 'client-secret']),
+        oneOf(AUTH_MODES),
         '`oidc`: a federated credential, no secret anywhere. `client-secret`: an application password stored as the `AZURE_CREDENTIALS` environment secret.',
         { default: 'oidc' },
       ),
@@ -240,7 +249,7 @@ export const environmentSchema = object({
 export type EnvironmentFile = Infer<typeof environmentSchema>;
 
 /** The validated, defaults-applied configuration of one environment. */
-export type EnvironmentConfig = Omit<EnvironmentFile, 'github' | 'backend'> & {
+export type EnvironmentConfig = Omit<EnvironmentFile, 'github' | 'backend' | '$schema'> & {
   /** Environment name: the config file's base name (`config/staging.json` → `staging`). */
   readonly name: string;
   /** The file this came from, for messages. */
@@ -357,7 +366,7 @@ export function parseEnvironmentConfig(
   problems.push(...crossFieldProblems(read.json));
   if (problems.length || 'problems' in checked) return { problems: renderProblems(file, problems) };
 
-  const c = checked.value;
+  const c = withoutSchemaReference(checked.value);
   return {
     config: {
       ...c,

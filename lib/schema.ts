@@ -202,7 +202,7 @@ export function list<T>(
   const range =
     max === Number.MAX_SAFE_INTEGER ? (min > 0 ? `at least ${min}` : '') : `${min} to ${max}`;
   return {
-    expected: `a list (${range ? `${range} ` : ''}[...]) of ${item.expected}`,
+    expected: `a list ([...]) of ${range ? `${range} entries` : 'entries'}, each ${item.expected}`,
     item: item as Rule<unknown>,
     json: {
       type: 'array',
@@ -251,7 +251,7 @@ export function record<T>(
   opts: { max?: number; maxName?: string } = {},
 ): Rule<Record<string, T>> {
   return {
-    expected: `an object ({...}) of ${item.expected}`,
+    expected: `an object ({...}) mapping ${key.expected} to ${item.expected}`,
     item: item as Rule<unknown>,
     json: {
       type: 'object',
