@@ -14,7 +14,7 @@
  * runs that this run did not write, so a stale stack cannot be applied by mistake.
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { App } from 'cdktf';
 import {
   BOOTSTRAP_FILE_NAME,
@@ -41,8 +41,14 @@ import {
 import { BootstrapStack } from './stacks/bootstrap-stack';
 import { AmlDeployStack } from './stacks/aml-deploy-stack';
 
-// Run from source (main.ts) or compiled (dist/main.js): the project is where workflows/ is.
-const projectRoot = existsSync(join(__dirname, 'workflows')) ? __dirname : resolve(__dirname, '..');
+/** Run from source (main.ts) or bundled (dist/.../main.js): the project is where workflows/ is. */
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'workflows')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return from;
+  }
+}
+const projectRoot = findProjectRoot(__dirname);
 const fromRoot = (path: string) => resolve(projectRoot, path);
 
 /** A file's text, by its path as users write it (relative to the project root). */

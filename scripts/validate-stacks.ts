@@ -1,0 +1,136 @@
+/**
+ * `terraform validate` of every stack against the real provider schemas: what CI's
+ * `validate` job runs, and what a workstation with provider downloads runs the same way.
+ *
+ *   node --import tsx scripts/validate-stacks.ts [--out <dir>]
+ *
+ * It bundles the app once, synthesizes the example, staging, production and bootstrap
+ * stacks from `config/`, and a client-secret variant of the example from a generated
+ * config folder, then runs `terraform init -backend=false` and `terraform validate` in each
+ * stack folder. Every stack is validated even when one fails; the exit status is 1 if any
+ * did. Set TF_PLUGIN_CACHE_DIR to reuse provider downloads between runs (CI caches it).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stackName } from '../lib/naming';
+import { UserError } from './user-error';
+
+const root = resolve(__dirname, '..');
+
+/** The stacks CI validates: each configuration folder and the environments selected in it. */
+export function stackRuns(
+  clientSecretDir: string,
+): { configDir: string; environments: string[] }[] {
+  return [
+    { configDir: 'config', environments: ['example', 'staging', 'production', 'bootstrap'] },
+    { configDir: clientSecretDir, environments: ['client-secret'] },
+  ];
+}
+
+/** The example in client-secret mode: the other way the deploy identity signs in. */
+export function clientSecretConfig(example: unknown): unknown {
+  const json = structuredClone(example) as { auth?: unknown; github: Record<string, unknown> };
+  return {
+    ...json,
+    auth: { mode: 'client-secret' },
+    github: { ...json.github, environment: 'client-secret' },
+  };
+}
+
+export interface Result {
+  readonly stack: string;
+  readonly ok: boolean;
+  /** Terraform's output when a step failed. */
+  readonly output: string;
+}
+
+function terraform(dir: string, args: string[]): { ok: boolean; output: string } {
+  const r = spawnSync('terraform', [`-chdir=${dir}`, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' },
+  });
+  if (r.error) {
+    throw new UserError(`terraform could not run (${r.error.message}): install Terraform ≥ 1.11.`);
+  }
+  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
+}
+
+/** Synthesizes, then initializes and validates each stack; returns one result per stack. */
+export function validateStacks(out: string): Result[] {
+  // Its own bundle (the package's build command, another output): never the dist/main.js
+  // that a concurrent synth may be running.
+  const app = join(root, 'dist', 'validate-stacks', 'main.js');
+  execFileSync('npm', ['run', '--silent', 'build', '--', `--outfile=${app}`], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  const clientSecretDir = join(out, 'config-client-secret');
+  mkdirSync(clientSecretDir, { recursive: true });
+  const example = JSON.parse(readFileSync(join(root, 'config', 'example.json'), 'utf8'));
+  writeFileSync(
+    join(clientSecretDir, 'client-secret.json'),
+    JSON.stringify(clientSecretConfig(example), null, 2),
+  );
+
+  const results: Result[] = [];
+  for (const run of stackRuns(clientSecretDir)) {
+    const outdir = join(out, 'cdktf.out');
+    execFileSync(process.execPath, [app], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        CDKTF_OUTDIR: outdir,
+        AML_DEPLOY_CONFIG_DIR: run.configDir,
+        AML_DEPLOY_ENVIRONMENTS: run.environments.join(','),
+      },
+    });
+    for (const environment of run.environments) {
+      const stack = stackName(environment);
+      const dir = join(outdir, 'stacks', stack);
+      // -backend=false: the remote state of staging and production needs no sign-in here.
+      const init = terraform(dir, ['init', '-backend=false', '-input=false', '-no-color']);
+      const validate = init.ok ? terraform(dir, ['validate', '-no-color']) : init;
+      results.push({ stack, ok: validate.ok, output: validate.ok ? '' : validate.output });
+    }
+  }
+  return results;
+}
+
+export function report(results: readonly Result[]): string[] {
+  return results.flatMap((r) =>
+    r.ok
+      ? [`ok      ${r.stack}`]
+      : [
+          `FAILED  ${r.stack}`,
+          ...r.output
+            .trimEnd()
+            .split('\n')
+            .map((l) => `        ${l}`),
+        ],
+  );
+}
+
+function main(argv: readonly string[]): number {
+  const at = argv.indexOf('--out');
+  const out = at >= 0 ? resolve(argv[at + 1] ?? '') : mkdtempSync(join(tmpdir(), 'validate-'));
+  try {
+    const results = validateStacks(out);
+    process.stdout.write(`${report(results).join('\n')}\n`);
+    return results.every((r) => r.ok) ? 0 : 1;
+  } finally {
+    if (at < 0) rmSync(out, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    process.stderr.write(`validate-stacks: ${e.message}\n`);
+    process.exitCode = e.exitCode;
+  }
+}
