@@ -17,12 +17,8 @@ const ENVIRONMENTS = 'example,staging,production,bootstrap';
 const packageVersion = (name: string): string =>
   JSON.parse(readFileSync(join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')).version;
 
-/** Builds the app with the package's build command plus `extra`, synthesizes, returns the out folder. */
-function synthesize(name: string, extra: string[]): string {
-  const app = join(projectRoot, 'dist', 'compare', name, 'main.js');
-  execFileSync('npm', ['run', '--silent', 'build', '--', ...extra, `--outfile=${app}`], {
-    cwd: projectRoot,
-  });
+/** Synthesizes with a bundle of the app; returns the out folder. */
+function synthesize(name: string, app: string): string {
   const out = mkdtempSync(join(tmpdir(), `synth-${name}-`));
   execFileSync(process.execPath, [app], {
     cwd: projectRoot,
@@ -39,8 +35,22 @@ function withoutVersion(file: string): { json: any; version: string } {
   return { json, version };
 }
 
-const cdktf = synthesize('cdktf', []);
-const cdktn = synthesize('cdktn', ['--alias:cdktf=cdktn']);
+/** The package's build command with the one change the README names for switching. */
+function buildOnCdktn(): string {
+  const app = join(projectRoot, 'dist', 'cdktn', 'main.js');
+  execFileSync(
+    'npm',
+    ['run', '--silent', 'build', '--', '--alias:cdktf=cdktn', `--outfile=${app}`],
+    {
+      cwd: projectRoot,
+    },
+  );
+  return app;
+}
+
+// dist/main.js: the app as jest built it once for all tests (support/build-app.js).
+const cdktf = synthesize('cdktf', join(projectRoot, 'dist', 'main.js'));
+const cdktn = synthesize('cdktn', buildOnCdktn());
 
 test('every stack synthesizes identically on cdktn, apart from the version in the metadata', () => {
   const stacks = readdirSync(join(cdktf, 'stacks')).sort();

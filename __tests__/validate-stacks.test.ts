@@ -37,7 +37,8 @@ chmodSync(join(bin, 'terraform'), 0o755);
 const out = join(work, 'out');
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', 'scripts/validate-stacks.ts', '--out', out],
+  // The app jest built once (support/build-app.js).
+  ['--import', 'tsx', 'scripts/validate-stacks.ts', '--out', out, '--app', 'dist/main.js'],
   {
     cwd: projectRoot,
     encoding: 'utf8',

@@ -2,9 +2,9 @@
  * `terraform validate` of every stack against the real provider schemas: what CI's
  * `validate` job runs, and what a workstation with provider downloads runs the same way.
  *
- *   node --import tsx scripts/validate-stacks.ts [--out <dir>]
+ *   node --import tsx scripts/validate-stacks.ts [--out <dir>] [--app <bundle>]
  *
- * It bundles the app once, synthesizes the example, staging, production and bootstrap
+ * It bundles the app once (or runs the bundle `--app` names), synthesizes the example, staging, production and bootstrap
  * stacks from `config/`, and a client-secret variant of the example from a generated
  * config folder, then runs `terraform init -backend=false` and `terraform validate` in each
  * stack folder. Every stack is validated even when one fails; the exit status is 1 if any
@@ -58,14 +58,16 @@ function terraform(dir: string, args: string[]): { ok: boolean; output: string }
 }
 
 /** Synthesizes, then initializes and validates each stack; returns one result per stack. */
-export function validateStacks(out: string): Result[] {
+export function validateStacks(out: string, prebuilt?: string): Result[] {
   // Its own bundle (the package's build command, another output): never the dist/main.js
   // that a concurrent synth may be running.
-  const app = join(root, 'dist', 'validate-stacks', 'main.js');
-  execFileSync('npm', ['run', '--silent', 'build', '--', `--outfile=${app}`], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const app = prebuilt ?? join(root, 'dist', 'validate-stacks', 'main.js');
+  if (!prebuilt) {
+    execFileSync('npm', ['run', '--silent', 'build', '--', `--outfile=${app}`], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  }
   const clientSecretDir = join(out, 'config-client-secret');
   mkdirSync(clientSecretDir, { recursive: true });
   const example = JSON.parse(readFileSync(join(root, 'config', 'example.json'), 'utf8'));
@@ -114,14 +116,18 @@ export function report(results: readonly Result[]): string[] {
 }
 
 function main(argv: readonly string[]): number {
-  const at = argv.indexOf('--out');
-  const out = at >= 0 ? resolve(argv[at + 1] ?? '') : mkdtempSync(join(tmpdir(), 'validate-'));
+  const option = (name: string) => {
+    const at = argv.indexOf(name);
+    return at >= 0 ? resolve(argv[at + 1] ?? '') : undefined;
+  };
+  const given = option('--out');
+  const out = given ?? mkdtempSync(join(tmpdir(), 'validate-'));
   try {
-    const results = validateStacks(out);
+    const results = validateStacks(out, option('--app'));
     process.stdout.write(`${report(results).join('\n')}\n`);
     return results.every((r) => r.ok) ? 0 : 1;
   } finally {
-    if (at < 0) rmSync(out, { recursive: true, force: true });
+    if (!given) rmSync(out, { recursive: true, force: true });
   }
 }
 

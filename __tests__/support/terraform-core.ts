@@ -32,32 +32,36 @@ function terraform(dir: string, args: string[]) {
   return r;
 }
 
+let initialized: string | undefined;
+
+/**
+ * A working directory initialized once per test file: the configurations use only the
+ * built-in provider, so one `terraform init` serves every configuration written there.
+ */
+function workdir(config: object, values: object = {}): string {
+  if (!initialized) {
+    initialized = mkdtempSync(join(tmpdir(), 'tf-core-'));
+    writeFileSync(join(initialized, 'main.tf.json'), '{}');
+    terraform(initialized, ['init', '-backend=false', '-input=false', '-no-color']);
+    process.on('exit', () => rmSync(initialized!, { recursive: true, force: true }));
+  }
+  writeFileSync(join(initialized, 'main.tf.json'), JSON.stringify(config));
+  writeFileSync(join(initialized, 'values.tfvars.json'), JSON.stringify(values));
+  return initialized;
+}
+
 /** Runs `terraform validate` on a JSON configuration; returns Terraform's errors, or [] when valid. */
 export function validate(config: object): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'tf-core-'));
-  try {
-    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(config));
-    terraform(dir, ['init', '-backend=false', '-input=false', '-no-color']);
-    const r = terraform(dir, ['validate', '-no-color', '-json']);
-    const out = JSON.parse(r.stdout) as { diagnostics: { severity: string; summary: string }[] };
-    return out.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = terraform(workdir(config), ['validate', '-no-color', '-json']);
+  const out = JSON.parse(r.stdout) as { diagnostics: { severity: string; summary: string }[] };
+  return out.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary);
 }
 
 /** Runs `terraform plan` on a JSON configuration of built-in resources; returns its output. */
 export function plan(config: object): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tf-core-'));
-  try {
-    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(config));
-    terraform(dir, ['init', '-backend=false', '-input=false', '-no-color']);
-    const r = terraform(dir, ['plan', '-input=false', '-no-color']);
-    if (r.status !== 0) throw new Error(r.stderr);
-    return r.stdout;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = terraform(workdir(config), ['plan', '-input=false', '-no-color']);
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout;
 }
 
 /**
@@ -91,22 +95,15 @@ export function evaluate(
       },
     },
   };
-  const dir = mkdtempSync(join(tmpdir(), 'tf-core-'));
-  try {
-    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(config));
-    writeFileSync(join(dir, 'values.tfvars.json'), JSON.stringify(values));
-    terraform(dir, ['init', '-backend=false', '-input=false', '-no-color']);
-    const r = terraform(dir, ['plan', '-input=false', '-no-color', '-var-file=values.tfvars.json']);
-    if (r.status === 0) return { ok: true };
-    if (!r.stderr.includes('Resource precondition failed')) throw new Error(r.stderr);
-    // Terraform prints the failed condition's message as the last paragraph of the error,
-    // wrapped at the terminal's width: joined back into one line.
-    const paragraphs = r.stderr.trim().split(/\n\s*\n/);
-    return {
-      ok: false,
-      message: paragraphs[paragraphs.length - 1].trim().replace(/\s*\n\s*/g, ' '),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = workdir(config, values);
+  const r = terraform(dir, ['plan', '-input=false', '-no-color', '-var-file=values.tfvars.json']);
+  if (r.status === 0) return { ok: true };
+  if (!r.stderr.includes('Resource precondition failed')) throw new Error(r.stderr);
+  // Terraform prints the failed condition's message as the last paragraph of the error,
+  // wrapped at the terminal's width: joined back into one line.
+  const paragraphs = r.stderr.trim().split(/\n\s*\n/);
+  return {
+    ok: false,
+    message: paragraphs[paragraphs.length - 1].trim().replace(/\s*\n\s*/g, ' '),
+  };
 }
