@@ -11,7 +11,7 @@ import * as path from 'node:path';
 
 import { parse } from 'yaml';
 
-import { AUTH_MODES } from '../lib/config';
+import { AUTH_MODES } from '../lib/config-fields';
 import { DISPATCH_EVENT_TYPE, PAYLOAD_KEYS } from '../lib/dispatch-contract';
 import { COMMITTED_FILES, SECRET_NAMES, VARIABLE_NAMES } from '../lib/workflow-contract';
 import { ENVIRONMENT_VARIABLES, REQUEST_VARIABLES, STARTED_AT_VARIABLE } from '../rollout/inputs';

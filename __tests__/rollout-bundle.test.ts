@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { BUNDLE_PATH, buildRollout } from '../rollout/build';
+import { environmentSchema } from '../lib/config';
+import { modelVersion } from '../lib/dispatch-contract';
 import { COMMITTED_FILES } from '../lib/workflow-contract';
 
 const ROOT = join(__dirname, '..');
@@ -38,4 +40,14 @@ test('its first lines say it is generated, from what, and how to rebuild it', ()
 
 test('it is the rollout file the stack commits', () => {
   expect(COMMITTED_FILES.map((f) => f.source)).toContain(BUNDLE_PATH);
+});
+
+test('it carries the rules it checks with, not the configuration schema', () => {
+  // A reworded field description would otherwise change the file every target repository
+  // runs, and make the next deploy commit it there.
+  const bundle = readFileSync(join(ROOT, BUNDLE_PATH), 'utf8');
+  for (const field of Object.values(environmentSchema.fields ?? {})) {
+    expect(bundle).not.toContain(field.description.slice(0, 60));
+  }
+  expect(bundle).toContain(modelVersion.expected);
 });

@@ -7,7 +7,7 @@
  * (`file: field.path: <value> is not accepted; expected ...`), every problem at once.
  */
 import { AZURE_REGIONS, hasZones, type AzureRegion } from './azure-regions';
-import { BOOTSTRAP_FILE_NAME, readJson, type EnvironmentConfig } from './config';
+import { BOOTSTRAP_FILE_NAME, readJson, schemaReference, type EnvironmentConfig } from './config';
 import {
   DEFAULT_OIDC_SUBJECT,
   MAX_FEDERATED_CREDENTIALS,
@@ -26,7 +26,6 @@ import {
   location,
   namePrefix,
   renderProblems,
-  schemaReference,
   withoutSchemaReference,
   resourceGroup,
   storageAccountName,

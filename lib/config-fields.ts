@@ -5,7 +5,13 @@
  * Azure names: learn.microsoft.com "Naming rules and restrictions for Azure resources".
  */
 import { AZURE_REGIONS } from './azure-regions';
-import { list, oneOf, optional, record, text, type Problem, type Rule } from './schema';
+import { list, oneOf, record, text, type Problem, type Rule } from './schema';
+
+/**
+ * How the deploy workflow signs in to Azure: the configuration's `auth.mode`, published as
+ * AZURE_AUTH_MODE and checked again by the rollout.
+ */
+export const AUTH_MODES = ['oidc', 'client-secret'] as const;
 
 export const guid = text(
   /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
@@ -75,13 +81,6 @@ export const tags = record(
   text(/^[^<>%&\\?/]{1,128}$/, 'a tag name: 1-128 characters without < > % & \\ ? /'),
   text(/^[\s\S]{0,256}$/, 'a tag value: a string of at most 256 characters'),
   { max: 50, maxName: 'tags' },
-);
-
-/** `"$schema"` at the top of a configuration file: the JSON Schema editors check it against. */
-export const schemaReference = optional(
-  text(/^\S{1,500}$/, 'a path or URL of a JSON Schema'),
-  'The JSON Schema that editors check this file against (`schemas/*.schema.json`); the app ignores it.',
-  { defaultText: 'none' },
 );
 
 /** A parsed file without its `"$schema"`, which is for editors only. */

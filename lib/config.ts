@@ -9,6 +9,7 @@ import { DEFAULT_OIDC_SUBJECT, oidcSubjectForm } from './github-oidc';
 import { deploymentTarget } from './deployment-target';
 import { stackName } from './naming';
 import {
+  AUTH_MODES,
   blobContainer,
   githubEnvironment,
   githubOwner,
@@ -18,7 +19,6 @@ import {
   namePrefix,
   principals,
   renderProblems,
-  schemaReference,
   withoutSchemaReference,
   resourceGroup,
   storageAccountName,
@@ -40,12 +40,6 @@ import {
   type Infer,
   type Problem,
 } from './schema';
-
-/**
- * How the deploy workflow signs in to Azure (`auth.mode`, published as `AZURE_AUTH_MODE`):
- * also the values the rollout accepts for that variable.
- */
-export const AUTH_MODES = ['oidc', 'client-secret'] as const;
 
 // git check-ref-format, the parts a branch name can get wrong (control characters included);
 // quotes too, so the name is a safe literal in the stack's Terraform conditions.
@@ -70,6 +64,13 @@ const systemTopicName = text(
 const email = text(
   /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
   'an email address such as "ml-oncall@example.com"',
+);
+
+/** `"$schema"` at the top of a configuration file: the JSON Schema editors check it against. */
+export const schemaReference = optional(
+  text(/^\S{1,500}$/, 'a path or URL of a JSON Schema'),
+  'The JSON Schema that editors check this file against (`schemas/*.schema.json`); the app ignores it.',
+  { defaultText: 'none' },
 );
 
 export const environmentSchema = object({
@@ -123,7 +124,7 @@ export const environmentSchema = object({
       ),
       environment: optional(
         githubEnvironment,
-        'GitHub environment the deploy job runs in; its name is part of the OIDC subject the deploy identity trusts.',
+        'GitHub environment the deploy job runs in; its name is part of the OIDC subject the deploy identity trusts. GitHub takes up to 255 characters and compares names case-insensitively, so two environments of a repository may not differ only in case; ":" is refused because the GitHub provider splits its resource IDs on it.',
         { defaultText: "the environment's name (the config file's base name)" },
       ),
       commitWorkflow: optional(
@@ -150,7 +151,7 @@ export const environmentSchema = object({
           ),
           teams: optional(
             list(githubTeamSlug, { max: 6, unique: (t) => t, uniqueName: 'team' }),
-            'Team slugs of the owner organization whose members may approve a deployment.',
+            'Team slugs of the owner organization whose members may approve a deployment. Teams exist only in organizations: for a repository of a personal account the plan stops at the organization lookup (404 Not Found); name users there.',
             { default: [] },
           ),
           preventSelfReview: optional(

@@ -6,8 +6,7 @@
  * them, the target as the stack publishes it. Every problem is collected; values are shown
  * JSON-quoted (`show` in lib/schema.ts), so no input reaches the log raw.
  */
-import { AUTH_MODES } from '../lib/config';
-import { githubEnvironment, resourceGroup, workspaceName } from '../lib/config-fields';
+import { AUTH_MODES, githubEnvironment, resourceGroup, workspaceName } from '../lib/config-fields';
 import { endpointName, publishedTarget, type PublishedTarget } from '../lib/deployment-target';
 import {
   PAYLOAD_KEYS,

@@ -507,56 +507,6 @@ function integer(min, max) {
         : problem(path, value, expected),
   };
 }
-var boolean = {
-  expected: 'true or false',
-  json: { type: 'boolean' },
-  check: (value, path) =>
-    typeof value === 'boolean' ? { value } : problem(path, value, 'true or false'),
-};
-function list(item, opts = {}) {
-  const min = opts.min ?? 0;
-  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
-  const range =
-    max === Number.MAX_SAFE_INTEGER ? (min > 0 ? `at least ${min}` : '') : `${min} to ${max}`;
-  return {
-    expected: `a list ([...]) of ${range ? `${range} entries` : 'entries'}, each ${item.expected}`,
-    item,
-    json: {
-      type: 'array',
-      items: item.json,
-      ...(min > 0 ? { minItems: min } : {}),
-      ...(max < Number.MAX_SAFE_INTEGER ? { maxItems: max } : {}),
-      ...(opts.unique ? { uniqueItems: true } : {}),
-    },
-    check: (value, path) => {
-      if (!Array.isArray(value)) return problem(path, value, 'a list ([...])');
-      const problems = [];
-      if (value.length < min || value.length > max) {
-        problems.push({ path, message: `has ${value.length} entries; expected ${range}` });
-      }
-      const items = [];
-      const seen = /* @__PURE__ */ new Map();
-      for (const [i, v] of value.entries()) {
-        const r = item.check(v, `${path}[${i}]`);
-        if ('problems' in r) {
-          problems.push(...r.problems);
-          continue;
-        }
-        items.push(r.value);
-        if (!opts.unique) continue;
-        const key = opts.unique(r.value);
-        const first = seen.get(key);
-        if (first === void 0) seen.set(key, i);
-        else
-          problems.push({
-            path: `${path}[${i}]`,
-            message: `${opts.uniqueName} ${show(key)} is already used by ${path}[${first}]; each entry needs its own`,
-          });
-      }
-      return problems.length ? { problems } : { value: items };
-    },
-  };
-}
 function record(key, item, opts = {}) {
   return {
     expected: `an object ({...}) mapping ${key.expected} to ${item.expected}`,
@@ -1199,11 +1149,6 @@ async function rollBack(ctx, ml, endpoint, undo) {
   }
 }
 
-// lib/github-oidc.ts
-var OIDC_SUBJECT_FORMS = ['both', 'immutable', 'legacy'];
-var oidcSubjectForm = oneOf(OIDC_SUBJECT_FORMS);
-var DEFAULT_OIDC_SUBJECT = 'both';
-
 // lib/azure-regions.ts
 var REGIONS = {
   australiacentral: { zones: false },
@@ -1268,13 +1213,11 @@ var REGIONS = {
 var AZURE_REGIONS = Object.keys(REGIONS);
 
 // lib/config-fields.ts
+var AUTH_MODES = ['oidc', 'client-secret'];
 var guid = text(
   /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
   'a GUID such as "00000000-0000-0000-0000-000000000000"',
 );
-function principals(what, max = 20) {
-  return list(guid, { max, unique: (g) => g.toLowerCase(), uniqueName: what });
-}
 var githubOwner = text(
   /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/,
   'a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen',
@@ -1317,202 +1260,6 @@ var tags = record(
   text(/^[\s\S]{0,256}$/, 'a tag value: a string of at most 256 characters'),
   { max: 50, maxName: 'tags' },
 );
-var schemaReference = optional(
-  text(/^\S{1,500}$/, 'a path or URL of a JSON Schema'),
-  'The JSON Schema that editors check this file against (`schemas/*.schema.json`); the app ignores it.',
-  { defaultText: 'none' },
-);
-
-// lib/config.ts
-var AUTH_MODES = ['oidc', 'client-secret'];
-var gitBranch = text(
-  /^(?!\/|.*(?:\/\/|\.\.|@\{|\/$|\.$|\.lock$|\/\.))[^\s~^:?*["\\\x00-\x1f\x7f]{1,255}$/,
-  'a git branch name such as "main" (no spaces, quotes, "..", "~", "^", ":", "?", "*", "[", "\\", no leading or trailing "/")',
-  {
-    extra: (s) =>
-      s.startsWith('refs/heads/')
-        ? `a branch name without "refs/heads/" (did you mean ${show(s.slice('refs/heads/'.length))}?)`
-        : void 0,
-  },
-);
-var githubTeamSlug = text(/^[a-z0-9][a-z0-9-]{0,99}$/, 'a team slug such as "ml-platform"');
-var systemTopicName = text(
-  /^[A-Za-z0-9-]{3,128}$/,
-  'an Event Grid system topic name: 3-128 letters, digits or "-"',
-);
-var email = text(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an email address such as "ml-oncall@example.com"');
-var environmentSchema = object({
-  $schema: schemaReference,
-  azure: required(
-    object({
-      subscriptionId: required(
-        guid,
-        'Subscription of the workspace and of everything the stack creates.',
-      ),
-      tenantId: required(
-        guid,
-        'Entra ID tenant of the subscription; the deploy identity is created there.',
-      ),
-      location: required(
-        location,
-        'Azure region of the resources the stack creates (Key Vault, Logic App, storage).',
-      ),
-      resourceGroup: required(
-        resourceGroup,
-        "Existing resource group of the workspace; the stack creates its resources there, and it is the deploy identity's only scope.",
-      ),
-      workspace: required(workspaceName, 'Existing Azure ML workspace in that resource group.'),
-      eventGridSystemTopic: optional(
-        systemTopicName,
-        'An existing Event Grid system topic of the workspace (only one may exist per workspace); it needs a system-assigned identity.',
-        { defaultText: 'a system topic is created' },
-      ),
-      deployers: optional(
-        principals('deployer'),
-        "Object IDs of the principals that run `cdktf deploy` for this environment (in a team: the bootstrap's `apply_principal_object_id`, plus any person who deploys by hand). They own the deploy identity's application and service principal and may write the dispatch token. When set, a plan by any other principal fails with its object ID, unless `TF_VAR_read_only_plan=true` says it only reads.",
-        { default: [], defaultText: 'whoever runs Terraform' },
-      ),
-    }),
-    'The Azure side: where the workspace is and who deploys.',
-  ),
-  github: required(
-    object({
-      owner: required(
-        githubOwner,
-        'User or organization that owns the repository with the deploy workflow.',
-      ),
-      repository: required(
-        githubRepository,
-        'Repository that receives the dispatch and runs the deploy workflow.',
-      ),
-      branch: optional(
-        gitBranch,
-        "Branch the workflow files are committed to, and the only branch that may deploy to the environment. `repository_dispatch` runs the default branch's workflow, so set another branch only to stage changes. It must exist: the plan fails otherwise.",
-        { defaultText: "the repository's default branch, read from GitHub at plan time" },
-      ),
-      environment: optional(
-        githubEnvironment,
-        'GitHub environment the deploy job runs in; its name is part of the OIDC subject the deploy identity trusts.',
-        { defaultText: "the environment's name (the config file's base name)" },
-      ),
-      commitWorkflow: optional(
-        boolean,
-        'Whether this environment commits the workflow files. Environments sharing a repository share its workflow, and exactly one of them owns it (the production one keeps workflow changes behind its approval).',
-        { default: true },
-      ),
-      workflowDelivery: optional(
-        oneOf(['commit', 'pull-request']),
-        "How the workflow files reach the branch. `commit`: committed straight to it (a branch rule that requires pull requests refuses that, unless the GitHub token's owner is on the rule's bypass list). `pull-request`: committed to the branch `aml-deploy-pipeline/workflow`, with a pull request to the branch that someone merges; a new one opens whenever the files change.",
-        { default: 'commit' },
-      ),
-      oidcSubject: optional(
-        oidcSubjectForm,
-        'Which OIDC subject form the deploy identity trusts: `legacy` (`repo:OWNER/REPO:...`), `immutable` (`repo:OWNER@ID/REPO@ID:...`, repositories created, renamed or transferred since mid-2026, or opted in), or `both`. Narrow it once you know which one your repository uses.',
-        { default: DEFAULT_OIDC_SUBJECT },
-      ),
-      requiredReviewers: optional(
-        object({
-          users: optional(
-            list(githubOwner, { max: 6, unique: (u) => u.toLowerCase(), uniqueName: 'user' }),
-            'GitHub logins that may approve a deployment.',
-            { default: [] },
-          ),
-          teams: optional(
-            list(githubTeamSlug, { max: 6, unique: (t) => t, uniqueName: 'team' }),
-            'Team slugs of the owner organization whose members may approve a deployment.',
-            { default: [] },
-          ),
-          preventSelfReview: optional(
-            boolean,
-            'Whether the person who started a deployment is kept from approving it.',
-            { default: true },
-          ),
-          adminsBypass: optional(
-            boolean,
-            'Whether repository administrators may deploy without an approval.',
-            { default: false },
-          ),
-        }),
-        'Who must approve a deployment to this environment (at most 6 users and teams together). Required reviewers on private repositories need GitHub Enterprise.',
-        { default: {}, defaultText: 'no required reviewers' },
-      ),
-    }),
-    'The GitHub side: the repository, branch and environment of the deploy workflow.',
-  ),
-  auth: optional(
-    object({
-      mode: optional(
-        oneOf(AUTH_MODES),
-        '`oidc`: a federated credential, no secret anywhere. `client-secret`: an application password stored as the `AZURE_CREDENTIALS` environment secret.',
-        { default: 'oidc' },
-      ),
-      secretRotationDays: optional(
-        integer(1, 365),
-        '`client-secret` only: the first deploy after this many days replaces the password; each password stays valid 30 days longer.',
-        { default: 90 },
-      ),
-    }),
-    'How the deploy workflow signs in to Azure.',
-    { default: {} },
-  ),
-  role: optional(
-    text(/^\S(?:.{0,510}\S)?$/u, 'an Azure role name such as "Contributor"'),
-    'Role granted to the deploy identity on the resource group (never wider).',
-    { default: 'Contributor' },
-  ),
-  // Event Grid's advanced filter takes at most 25 subject prefixes.
-  targets: required(
-    list(deploymentTarget, { min: 1, max: 25, unique: (t) => t.model, uniqueName: 'model' }),
-    'One entry per model: the endpoint that serves it and how the rollout goes.',
-  ),
-  namePrefix: optional(
-    namePrefix,
-    'Prefix of the names the stack creates (Key Vault and storage names are short and global).',
-    { default: 'amldeploy' },
-  ),
-  tags: optional(tags, 'Tags on every Azure resource the stack creates.', { default: {} }),
-  trigger: required(
-    object({
-      // Required: a failure nobody hears of is a lost deployment.
-      alertEmails: required(
-        list(email, { min: 1, max: 20, unique: (e) => e.toLowerCase(), uniqueName: 'address' }),
-        'Who is mailed about failed Logic App runs and dead-lettered or dropped events.',
-      ),
-      keyVaultPurgeProtection: optional(
-        boolean,
-        'Key Vault purge protection: nobody can purge the vault or its secrets for 7 days after a delete. Cannot be turned off again.',
-        { default: false },
-      ),
-      // Out of band by default: the token then never passes through Terraform at all.
-      githubTokenSource: optional(
-        oneOf(['variable', 'out-of-band']),
-        '`out-of-band`: a person sets the dispatch token in Key Vault (it never passes through Terraform). `variable`: it is given to `cdktf deploy` as the sensitive, ephemeral variable `github_dispatch_token`.',
-        { default: 'out-of-band' },
-      ),
-      tokenWriters: optional(
-        principals('writer'),
-        "Object IDs of people who set the dispatch token by hand; with the deployers, they get `Key Vault Secrets Officer` on the token's vault.",
-        { default: [] },
-      ),
-    }),
-    'The trigger: who hears about failures, and where the dispatch token comes from.',
-  ),
-  backend: optional(
-    object({
-      resourceGroup: required(resourceGroup, 'Resource group of the state storage account.'),
-      storageAccount: required(
-        storageAccountName,
-        'The state storage account the bootstrap created.',
-      ),
-      container: required(blobContainer, 'The state container.'),
-      subscriptionId: optional(guid, 'Subscription of the state storage account.', {
-        defaultText: "the environment's subscription",
-      }),
-    }),
-    "Remote state in Azure Storage (the bootstrap stack's outputs), one blob per stack, Entra ID only. See docs/team-workflow.md.",
-    { defaultText: 'local state: `terraform.aml-deploy-<env>.tfstate` in the project folder' },
-  ),
-});
 
 // lib/dispatch-contract.ts
 var PAYLOAD_KEYS = {
