@@ -7,6 +7,8 @@
  * here; the check exists to catch `Japan East`, `japan-east` and typos at synth time
  * instead of after a failed apply.
  */
+import { oneOf } from './schema';
+
 export const REGIONS = {
   australiacentral: { zones: false },
   australiacentral2: { zones: false },
@@ -70,6 +72,13 @@ export const REGIONS = {
 
 export type AzureRegion = keyof typeof REGIONS;
 export const AZURE_REGIONS = Object.keys(REGIONS) as AzureRegion[];
+
+/** The configuration's rule for a region (`azure.location`), with a guess at the one meant. */
+export const location = oneOf(
+  AZURE_REGIONS,
+  'an Azure region name such as "japaneast" (`az account list-locations --query "[].name"`)',
+  (value) => AZURE_REGIONS.find((r) => r === value.toLowerCase().replace(/[^a-z0-9]/g, '')),
+);
 
 /** Whether the region has availability zones. */
 export function hasZones(region: AzureRegion): boolean {

@@ -6,7 +6,7 @@
  * Checked with the same schema combinators and message style as the environment files
  * (`file: field.path: <value> is not accepted; expected ...`), every problem at once.
  */
-import { AZURE_REGIONS, hasZones, type AzureRegion } from './azure-regions';
+import { AZURE_REGIONS, hasZones, location, type AzureRegion } from './azure-regions';
 import { BOOTSTRAP_FILE_NAME, readJson, schemaReference, type EnvironmentConfig } from './config';
 import {
   DEFAULT_OIDC_SUBJECT,
@@ -23,7 +23,6 @@ import {
   githubOwner,
   githubRepository,
   guid,
-  location,
   namePrefix,
   renderProblems,
   withoutSchemaReference,

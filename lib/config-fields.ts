@@ -4,8 +4,7 @@
  * message per kind of value.
  * Azure names: learn.microsoft.com "Naming rules and restrictions for Azure resources".
  */
-import { AZURE_REGIONS } from './azure-regions';
-import { list, oneOf, record, text, type Problem, type Rule } from './schema';
+import { list, record, text, type Problem, type Rule } from './schema';
 
 /**
  * How the deploy workflow signs in to Azure: the configuration's `auth.mode`, published as
@@ -51,11 +50,6 @@ export const workspaceName = text(
 export const resourceGroup = text(
   /^[-\w.()]{0,89}[-\w()]$/u,
   'a resource group name: 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending in "."',
-);
-export const location = oneOf(
-  AZURE_REGIONS,
-  'an Azure region name such as "japaneast" (`az account list-locations --query "[].name"`)',
-  (value) => AZURE_REGIONS.find((r) => r === value.toLowerCase().replace(/[^a-z0-9]/g, '')),
 );
 // Used in Key Vault and storage account names, which are short and global.
 export const namePrefix = text(

@@ -6,6 +6,7 @@
  */
 import { basename, extname } from 'node:path';
 import { DEFAULT_OIDC_SUBJECT, oidcSubjectForm } from './github-oidc';
+import { location } from './azure-regions';
 import { deploymentTarget } from './deployment-target';
 import { stackName } from './naming';
 import {
@@ -15,7 +16,6 @@ import {
   githubOwner,
   githubRepository,
   guid,
-  location,
   namePrefix,
   principals,
   renderProblems,

@@ -1149,69 +1149,6 @@ async function rollBack(ctx, ml, endpoint, undo) {
   }
 }
 
-// lib/azure-regions.ts
-var REGIONS = {
-  australiacentral: { zones: false },
-  australiacentral2: { zones: false },
-  australiaeast: { zones: true },
-  australiasoutheast: { zones: false },
-  austriaeast: { zones: true },
-  belgiumcentral: { zones: true },
-  brazilsouth: { zones: true },
-  brazilsoutheast: { zones: false },
-  canadacentral: { zones: true },
-  canadaeast: { zones: false },
-  centralindia: { zones: true },
-  centralus: { zones: true },
-  chilecentral: { zones: true },
-  eastasia: { zones: true },
-  eastus: { zones: true },
-  eastus2: { zones: true },
-  francecentral: { zones: true },
-  francesouth: { zones: false },
-  germanynorth: { zones: false },
-  germanywestcentral: { zones: true },
-  indonesiacentral: { zones: true },
-  israelcentral: { zones: true },
-  italynorth: { zones: true },
-  japaneast: { zones: true },
-  japanwest: { zones: true },
-  jioindiacentral: { zones: false },
-  jioindiawest: { zones: false },
-  koreacentral: { zones: true },
-  koreasouth: { zones: false },
-  malaysiawest: { zones: true },
-  mexicocentral: { zones: true },
-  newzealandnorth: { zones: true },
-  northcentralus: { zones: false },
-  northeurope: { zones: true },
-  norwayeast: { zones: true },
-  norwaywest: { zones: false },
-  polandcentral: { zones: true },
-  qatarcentral: { zones: true },
-  southafricanorth: { zones: true },
-  southafricawest: { zones: false },
-  southcentralus: { zones: true },
-  southeastasia: { zones: true },
-  southindia: { zones: false },
-  spaincentral: { zones: true },
-  swedencentral: { zones: true },
-  swedensouth: { zones: false },
-  switzerlandnorth: { zones: true },
-  switzerlandwest: { zones: false },
-  uaecentral: { zones: false },
-  uaenorth: { zones: true },
-  uksouth: { zones: true },
-  ukwest: { zones: false },
-  westcentralus: { zones: false },
-  westeurope: { zones: true },
-  westindia: { zones: false },
-  westus: { zones: false },
-  westus2: { zones: true },
-  westus3: { zones: true },
-};
-var AZURE_REGIONS = Object.keys(REGIONS);
-
 // lib/config-fields.ts
 var AUTH_MODES = ['oidc', 'client-secret'];
 var guid = text(
@@ -1237,11 +1174,6 @@ var workspaceName = text(
 var resourceGroup = text(
   /^[-\w.()]{0,89}[-\w()]$/u,
   'a resource group name: 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending in "."',
-);
-var location = oneOf(
-  AZURE_REGIONS,
-  'an Azure region name such as "japaneast" (`az account list-locations --query "[].name"`)',
-  (value) => AZURE_REGIONS.find((r) => r === value.toLowerCase().replace(/[^a-z0-9]/g, '')),
 );
 var namePrefix = text(
   /^[a-z][a-z0-9]{1,9}$/,
