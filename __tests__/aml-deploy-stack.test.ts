@@ -24,6 +24,8 @@ import { OUTPUT_NAMES } from '../lib/naming';
 import { configFrom, exampleJson, projectRoot, resourcesOf, synthStack } from './support/synth';
 
 const oidc = synthStack(configFrom(exampleJson()));
+/** GitHub's answer about the repository, decoded (constructs/github-repository.ts). */
+const REPOSITORY = 'jsondecode(data.github_rest_api.github-repository_A2BB87E6.body)';
 const clientSecret = synthStack(
   configFrom({ ...exampleJson(), auth: { mode: 'client-secret', secretRotationDays: 60 } }),
 );
@@ -186,11 +188,8 @@ describe('deploy identity', () => {
   });
 
   // What the GitHub provider reads, as Terraform references.
-  const repo = 'data.github_repository.github-repository_A2BB87E6';
-  const owner = `\${element(split("/", ${repo}.full_name), 0)}`;
-  const name = `\${element(split("/", ${repo}.full_name), 1)}`;
-  const ownerId = '${data.github_user.github-repository_owner_1AD19FD2.id}';
-  const repoId = `\${${repo}.repo_id}`;
+  const field = (path: string) => `\${${REPOSITORY}.${path}}`;
+  const [owner, name, ownerId, repoId] = ['owner.login', 'name', 'owner.id', 'id'].map(field);
   const subjects = (s: string) =>
     Object.values(resourcesOf(s, 'azuread_application_federated_identity_credential'))
       .map((c) => [c.display_name, c.subject])
@@ -234,21 +233,25 @@ describe('deploy identity', () => {
     const s = synthStack(configFrom(json));
     for (const [, subject] of subjects(s)) {
       expect(subject).not.toMatch(/Contoso|MLOps-Models/);
-      expect(subject).toContain(`${repo}.full_name`);
+      expect(subject).toContain(`${REPOSITORY}.owner.login`);
     }
     // The environment name is the job's, which the workflow takes from the dispatch.
     expect(subjects(s)[0][1]).toMatch(/:environment:production$/);
   });
 
-  test('the repository is read only after its branches: a missing repository fails with 404, not a provider crash', () => {
-    const json = JSON.parse(oidc);
-    expect(json.data.github_repository['github-repository_A2BB87E6']).toMatchObject({
-      name: 'mlops-models',
-      depends_on: ['data.github_repository_branches.github-repository_branches_212E18EE'],
+  test('the repository is read with one request that returns a 404 as a value, not a provider crash', () => {
+    expect(JSON.parse(oidc).data.github_rest_api).toEqual({
+      'github-repository_A2BB87E6': expect.objectContaining({
+        endpoint: 'repos/contoso/mlops-models',
+      }),
     });
-    expect(json.data.github_user['github-repository_owner_1AD19FD2']).toEqual(
-      expect.objectContaining({ username: `\${element(split("/", ${repo}.full_name), 0)}` }),
-    );
+    for (const type of ['github_repository', 'github_branch']) {
+      expect(JSON.parse(oidc).data[type]).toBeUndefined();
+    }
+    // github_user only for reviewers, never for the owner.
+    expect(Object.keys(JSON.parse(oidc).data.github_user)).toEqual([
+      'github-wiring_reviewer-user-octocat_3C06CCA2',
+    ]);
   });
 
   test('client-secret: a new password exists before the old one goes', () => {
@@ -344,7 +347,7 @@ describe('GitHub wiring', () => {
     });
     // The default branch, where repository_dispatch runs the workflow.
     expect(oidc).toHaveResourceWithProperties(RepositoryEnvironmentDeploymentPolicy, {
-      branch_pattern: '${data.github_repository.github-repository_A2BB87E6.default_branch}',
+      branch_pattern: `\${${REPOSITORY}.default_branch}`,
     });
   });
 
@@ -361,22 +364,17 @@ describe('GitHub wiring', () => {
     });
   });
 
-  test('team reviewers: looked up without paging members and repositories, after the organization', () => {
+  test('team reviewers: looked up without paging members and repositories, only in an organization', () => {
     const json = exampleJson();
     json.github.requiredReviewers = { users: [], teams: ['ml-platform'] };
     const data = JSON.parse(synthStack(configFrom(json))).data;
-    const [[orgId, org]] = Object.entries<any>(data.github_organization);
-    expect(org).toMatchObject({
-      name: '${element(split("/", data.github_repository.github-repository_A2BB87E6.full_name), 0)}',
-      summary_only: true,
-    });
-    expect(Object.values<any>(data.github_team)).toEqual([
-      expect.objectContaining({
-        slug: 'ml-platform',
-        summary_only: true,
-        depends_on: [`data.github_organization.${orgId}`],
-      }),
-    ]);
+    expect(data.github_organization).toBeUndefined();
+    const [team] = Object.values<any>(data.github_team);
+    expect(team).toMatchObject({ slug: 'ml-platform', summary_only: true });
+    // What the precondition says is evaluated in conditions.test.ts.
+    expect(team.lifecycle.precondition[0].condition).toBe(
+      `\${(${REPOSITORY}.owner.type == "Organization")}`,
+    );
   });
 
   test("without reviewers: no reviewers block, and GitHub's own protection defaults", () => {
@@ -391,33 +389,30 @@ describe('GitHub wiring', () => {
   });
 
   test('reviewers on a private repository: a plan-time warning, since only Enterprise honours them', () => {
-    const repoRef = 'data.github_repository.github-repository_A2BB87E6';
     expect(JSON.parse(oidc).check['github-wiring-reviewers-plan']).toEqual({
       assert: [
         {
-          condition: `\${(${repoRef}.visibility != "private")}`,
-          error_message: `\${${repoRef}.full_name} is private: required reviewers there need GitHub Enterprise. On Free, Pro and Team, GitHub applies them to public repositories only, and the provider then creates environment production without them.`,
+          condition: `\${(${REPOSITORY}.visibility != "private")}`,
+          error_message: `\${${REPOSITORY}.full_name} is private: required reviewers there need GitHub Enterprise. On Free, Pro and Team, GitHub refuses them there (422) and the apply fails.`,
         },
       ],
     });
   });
 
   describe('the branch', () => {
-    const repoRef = 'data.github_repository.github-repository_A2BB87E6';
-    const branchesOf = (s: string) =>
-      Object.values<any>(JSON.parse(s).data.github_repository_branches);
+    const lookups = (s: string) => Object.values<any>(JSON.parse(s).data.github_rest_api);
 
     test('unset: the files go to the default branch GitHub reports, which alone may deploy', () => {
       const json = exampleJson();
       delete json.github.branch;
       const s = synthStack(configFrom(json));
       for (const file of Object.values(resourcesOf(s, 'github_repository_file'))) {
-        expect(file.branch).toBe(`\${${repoRef}.default_branch}`);
+        expect(file.branch).toBe(`\${${REPOSITORY}.default_branch}`);
       }
       expect(s).toHaveResourceWithProperties(RepositoryEnvironmentDeploymentPolicy, {
-        branch_pattern: `\${${repoRef}.default_branch}`,
+        branch_pattern: `\${${REPOSITORY}.default_branch}`,
       });
-      expect(branchesOf(s)[0].lifecycle).toBeUndefined();
+      expect(lookups(s)).toHaveLength(1); // the repository only: no branch to check
       expect(JSON.parse(s).check).not.toHaveProperty('github-wiring-dispatch-branch');
     });
 
@@ -425,16 +420,14 @@ describe('GitHub wiring', () => {
       const json = exampleJson();
       json.github.branch = 'release/v2';
       const s = synthStack(configFrom(json));
-      expect(branchesOf(s)[0].lifecycle.postcondition).toEqual([
-        {
-          condition: '${contains([for b in self.branches : b.name], "release/v2")}',
-          error_message:
-            'Branch "release/v2" does not exist in ${self.id}: create it, correct github.branch, or leave github.branch out to use the default branch.',
-        },
-      ]);
+      // What it says is evaluated in conditions.test.ts.
+      expect(lookups(s)[1]).toMatchObject({
+        endpoint: 'repos/contoso/mlops-models/branches/release/v2',
+        lifecycle: { postcondition: [{ condition: '${self.code == 200}' }] },
+      });
       // And a warning when it is not the default branch, where repository_dispatch runs.
       expect(JSON.parse(s).check['github-wiring-dispatch-branch'].assert[0].condition).toBe(
-        `\${(${repoRef}.default_branch == "release/v2")}`,
+        `\${(${REPOSITORY}.default_branch == "release/v2")}`,
       );
     });
   });
@@ -470,6 +463,20 @@ describe('GitHub wiring', () => {
       });
     });
 
+    test("switching forgets the other way's resources (removed, destroy = false), never deletes them", () => {
+      const addresses = (stack: string) =>
+        ['github_repository_file', 'github_repository_pull_request'].flatMap((type) =>
+          Object.keys(resourcesOf(stack, type)).map((id) => `${type}.${id}`),
+        );
+      const forgotten = (stack: string) =>
+        JSON.parse(stack).removed.map((r: any) => {
+          expect(r.lifecycle).toEqual({ destroy: false });
+          return r.from;
+        });
+      expect(forgotten(s).sort()).toEqual(addresses(oidc).sort());
+      expect(forgotten(oidc).sort()).toEqual(addresses(s).sort());
+    });
+
     test('commit delivery (the default) opens no pull request', () => {
       expect(oidc).not.toHaveResource(RepositoryPullRequest);
     });
@@ -482,7 +489,7 @@ describe('GitHub wiring', () => {
         (f) => f.file === path,
       );
       expect(file).toMatchObject({
-        branch: '${data.github_repository.github-repository_A2BB87E6.default_branch}',
+        branch: `\${${REPOSITORY}.default_branch}`,
         overwrite_on_create: true,
       });
       expect(file.commit_message).toMatch(/\S/);

@@ -180,10 +180,10 @@ describe('state storage', () => {
 
 describe('identities', () => {
   // This repository as GitHub names it, as Terraform references.
-  const repo = 'data.github_repository.github-repository_A2BB87E6';
-  const owner = `\${element(split("/", ${repo}.full_name), 0)}`;
-  const name = `\${element(split("/", ${repo}.full_name), 1)}`;
-  const ids = `${owner}@\${data.github_user.github-repository_owner_1AD19FD2.id}/${name}@\${${repo}.repo_id}`;
+  const field = (path: string) =>
+    `\${jsondecode(data.github_rest_api.github-repository_A2BB87E6.body).${path}}`;
+  const [owner, name] = [field('owner.login'), field('name')];
+  const ids = `${owner}@${field('owner.id')}/${name}@${field('id')}`;
   const legacy = `${owner}/${name}`;
   const subjects = (tf: any) =>
     Object.values<any>(tf.resource.azuread_application_federated_identity_credential)
@@ -211,8 +211,8 @@ describe('identities', () => {
     expect(resources('azuread_application_password')).toEqual({});
     expect(resources('azuread_service_principal_password')).toEqual({});
     // The repository is read by name through the GitHub provider, after its branches.
-    expect(json.data.github_repository['github-repository_A2BB87E6']).toMatchObject({
-      name: 'mlops-infra',
+    expect(json.data.github_rest_api['github-repository_A2BB87E6']).toMatchObject({
+      endpoint: 'repos/contoso/mlops-infra',
     });
     expect(json.provider.github).toEqual([{ owner: 'contoso' }]);
   });
@@ -221,23 +221,23 @@ describe('identities', () => {
     [
       'immutable',
       [
-        `apply: github-immutable-env-Infra-Prod repo:${ids}:environment:Infra-Prod`,
+        `apply: github-immutable-env-infra-prod repo:${ids}:environment:infra-prod`,
         `plan: github-immutable-pull-request repo:${ids}:pull_request`,
       ],
     ],
     [
       'legacy',
       [
-        `apply: github-legacy-env-Infra-Prod repo:${legacy}:environment:Infra-Prod`,
+        `apply: github-legacy-env-infra-prod repo:${legacy}:environment:infra-prod`,
         `plan: github-legacy-pull-request repo:${legacy}:pull_request`,
       ],
     ],
-  ])('oidcSubject %s: exactly that form, the environment name as configured', (form, expected) => {
+  ])('oidcSubject %s: exactly that form, for infra-<environment>', (form, expected) => {
     const s = JSON.parse(
       synth(
         bootstrapFrom(
           variant(bootstrapJson, (c) => {
-            c.github.applyEnvironments = ['Infra-Prod'];
+            c.environments = ['prod'];
             c.github.oidcSubject = form;
           }),
         ),
@@ -245,29 +245,6 @@ describe('identities', () => {
       ),
     );
     expect(subjects(s)).toEqual(expected);
-  });
-
-  test('environment names that differ only in other characters get distinct credentials', () => {
-    const s = JSON.parse(
-      synth(
-        bootstrapFrom(
-          variant(bootstrapJson, (c) => {
-            c.github.applyEnvironments = ['infra staging', 'infra.staging', 'infra-staging'];
-            c.github.oidcSubject = 'legacy';
-          }),
-        ),
-        [],
-      ),
-    );
-    const names = Object.values<any>(s.resource.azuread_application_federated_identity_credential)
-      .filter((c) => c.subject.includes(':environment:'))
-      .map((c) => c.display_name);
-    // Kept as written where it is already a credential name; letters, digits and a hash else.
-    expect(names.filter((n) => n === 'github-legacy-env-infra-staging')).toHaveLength(1);
-    expect(
-      names.filter((n) => /^github-legacy-envx-infra-staging-[0-9a-f]{8}$/.test(n)),
-    ).toHaveLength(2);
-    expect(new Set(names).size).toBe(3);
   });
 
   test('the person running the bootstrap stays owner of both applications', () => {
@@ -320,7 +297,7 @@ describe('identities', () => {
         name: 'amldeploy-infra-plan-refresh-00000000-0000-0000-0000-000000000000',
         scope: SUB,
         description: expect.any(String),
-        assignable_scopes: [RG_STAGING, RG_PRODUCTION],
+        assignable_scopes: [RG_PRODUCTION, RG_STAGING],
         permissions: [
           {
             actions: [
@@ -502,6 +479,12 @@ describe('identities', () => {
     }
   });
 
+  test('reordering the environments changes nothing', () => {
+    expect(synth(bootstrapFrom(bootstrapJson), [production, staging])).toEqual(
+      synth(bootstrapFrom(bootstrapJson), [staging, production]),
+    );
+  });
+
   test("no role assignment sits under the state account's delete lock", () => {
     const lock = Object.values<any>(resources('azurerm_management_lock'))[0];
     expect(lock.scope).toBe('${azurerm_storage_account.state_account_58633B45.id}');
@@ -555,11 +538,11 @@ describe('bootstrap configuration', () => {
         container: 'tfstate',
         replication: 'ZRS',
         retentionDays: 30,
+        allowDestroy: false,
       },
       github: {
         owner: 'contoso',
         repository: 'mlops-infra',
-        applyEnvironments: ['infra-staging', 'infra-production'],
         oidcSubject: 'both',
       },
       environments: ['staging', 'production'],
@@ -584,11 +567,11 @@ describe('bootstrap configuration', () => {
       container: 'tfstate',
       replication: 'ZRS',
       retentionDays: 30,
+      allowDestroy: false,
     });
     expect(c.github).toEqual({
       owner: 'contoso',
       repository: 'infra',
-      applyEnvironments: ['infra-staging', 'infra-production'],
       oidcSubject: 'both',
     });
     expect(c.namePrefix).toBe('amldeploy');
@@ -669,7 +652,7 @@ describe('bootstrap configuration', () => {
       ),
     ).toEqual([
       `${FILE}: planEnvironment: is not a known field; expected one of $schema, azure, stateStorage, github, environments, namePrefix, tags`,
-      `${FILE}: stateStorage.storageAcount: is not a known field; expected one of resourceGroup, storageAccount, container, replication, retentionDays (did you mean "storageAccount"?)`,
+      `${FILE}: stateStorage.storageAcount: is not a known field; expected one of resourceGroup, storageAccount, container, replication, retentionDays, allowDestroy (did you mean "storageAccount"?)`,
       `${FILE}: stateStorage.storageAccount: is required`,
     ]);
   });
@@ -747,13 +730,6 @@ describe('bootstrap configuration', () => {
       '"mlops/infra" is not accepted; expected a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
     ],
     [
-      'github.applyEnvironments[1]',
-      (c, v) => (c.github.applyEnvironments = ['infra-staging', v]),
-      'Infra Production',
-      'infra/production',
-      '"infra/production" is not accepted; expected a GitHub environment name: 1-255 characters, no spaces at either end, without ":", quotes, "`", commas, semicolons, "\\", "/", control characters, "${", "%{" or "@{"',
-    ],
-    [
       'namePrefix',
       (c, v) => (c.namePrefix = v),
       'ml2',
@@ -776,27 +752,21 @@ describe('bootstrap configuration', () => {
     ]);
   });
 
-  test('github.applyEnvironments: at least one, as many as 20 credentials hold, each once (case-insensitive)', () => {
+  test('environments: at least one, and no more than the apply identity has credentials for', () => {
     const set = (v: unknown, form?: string) =>
       variant(bootstrapJson, (c) => {
-        c.github.applyEnvironments = v;
+        c.environments = v;
         if (form) c.github.oidcSubject = form;
       });
-    const names = (n: number) => Array.from({ length: n }, (_, i) => `infra-${i}`);
-    expect(problemsOf(set([]))).toEqual([
-      `${FILE}: github.applyEnvironments: has 0 entries; expected at least 1`,
-    ]);
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `env-${i}`);
     expect(problemsOf(set(names(11)))).toEqual([
-      `${FILE}: github.applyEnvironments: has 11 entries; expected at most 10: an application holds at most 20 federated credentials, and "oidcSubject": "both" takes 2 per environment`,
+      `${FILE}: environments: has 11 entries; expected at most 10: the apply identity trusts one GitHub environment per entry, an application holds at most 20 federated credentials, and "github.oidcSubject": "both" takes 2 per environment`,
     ]);
-    expect(bootstrapFrom(set(names(10))).github.applyEnvironments).toHaveLength(10);
+    expect(bootstrapFrom(set(names(10))).environments).toHaveLength(10);
+    expect(bootstrapFrom(set(names(20), 'legacy')).environments).toHaveLength(20);
     expect(problemsOf(set(names(21), 'legacy'))).toEqual([
-      `${FILE}: github.applyEnvironments: has 21 entries; expected at most 20: an application holds at most 20 federated credentials, and "oidcSubject": "legacy" takes 1 per environment`,
+      `${FILE}: environments: has 21 entries; expected at most 20: the apply identity trusts one GitHub environment per entry, an application holds at most 20 federated credentials, and "github.oidcSubject": "legacy" takes 1 per environment`,
     ]);
-    expect(problemsOf(set(['infra-staging', 'Infra-Staging']))).toEqual([
-      `${FILE}: github.applyEnvironments[1]: environment "infra-staging" is already used by github.applyEnvironments[0]; each entry needs its own`,
-    ]);
-    expect(bootstrapFrom(set(['infra'])).github.applyEnvironments).toEqual(['infra']);
   });
 
   test('every problem in the file at once', () => {
@@ -874,7 +844,7 @@ describe('bootstrap and environments together', () => {
       c.github.environment = 'INFRA-STAGING';
     });
     expect(checkBootstrapAgainstEnvironments(config, [infraRepo])).toEqual([
-      'config/bootstrap.json: github.applyEnvironments[0]: "infra-staging" is not accepted; config/staging.json deploys models from that GitHub environment of contoso/MLOps-Infra, whose deploy identity it trusts; give the infrastructure deploy jobs an environment of their own',
+      'config/staging.json: github.environment: "INFRA-STAGING" is not accepted; the deploy jobs of this repository run in it for environments[0] of config/bootstrap.json, and the apply identity trusts it; give the model deploy job another environment',
     ]);
     // The same environment name in another repository is no clash.
     expect(

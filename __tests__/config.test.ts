@@ -184,7 +184,12 @@ describe.each([
   [
     'branch name git rejects',
     (c: any) => (c.github.branch = 'feature..x'),
-    'config/staging.json: github.branch: "feature..x" is not accepted; expected a git branch name such as "main" (no spaces, quotes, "..", "~", "^", ":", "?", "*", "[", "\\", no leading or trailing "/")',
+    'config/staging.json: github.branch: "feature..x" is not accepted; expected a git branch name such as "main" or "release/v2": letters, digits, ".", "_", "-" and "/" (no "..", no leading or trailing "/", not ending in "." or ".lock")',
+  ],
+  [
+    'branch name with a character that needs escaping in a URL or in Terraform',
+    (c: any) => (c.github.branch = 'fix#12'),
+    'config/staging.json: github.branch: "fix#12" is not accepted; expected a git branch name such as "main" or "release/v2": letters, digits, ".", "_", "-" and "/" (no "..", no leading or trailing "/", not ending in "." or ".lock")',
   ],
   [
     'too many reviewers',
@@ -310,7 +315,7 @@ describe.each([
   [
     'a tag name longer than Azure takes, with its length',
     (c: any) => (c.tags = { ['n'.repeat(129)]: 'v' }),
-    `config/staging.json: tags key: "${'n'.repeat(59)}... (129 characters) is not accepted; expected a tag name: 1-128 characters without < > % & \\ ? /`,
+    `config/staging.json: tags key: "${'n'.repeat(59)}... (129 characters) is not accepted; expected a tag name: 1-128 characters without < > % & \\ ? /, other than __proto__`,
   ],
   [
     'a tag value longer than Azure takes, with its length',
@@ -427,14 +432,17 @@ test('rules between fields run even when other fields are broken', () => {
   ]);
 });
 
-test('__proto__ is a tag name like any other', () => {
-  const r = parseEnvironmentConfig(
-    'config/staging.json',
-    JSON.stringify(example).replace('"tags":{', '"tags":{"__proto__":"kept",'),
+test('tag names: __proto__ is refused (cdktf would drop it) and names differ in more than case', () => {
+  const source = JSON.stringify(example).replace(
+    '"tags":{',
+    '"tags":{"__proto__":"x","Team":"a","TEAM":"b",',
   );
-  if ('problems' in r) throw new Error(r.problems.join('\n'));
-  expect(Object.getOwnPropertyNames(r.config.tags)).toContain('__proto__');
-  expect(Object.getPrototypeOf(r.config.tags)).toBe(Object.prototype);
+  expect(problemsOf2(source)).toEqual([
+    expect.stringMatching(
+      /^config\/staging\.json: tags key: "__proto__" is not accepted; expected a tag name: .*other than __proto__$/,
+    ),
+    'config/staging.json: tags.TEAM: tag name "TEAM" differs from "Team" only in case, and tag names ignore case; keep one',
+  ]);
 });
 
 test('the largest targets list the rules accept still fits one GitHub variable', () => {

@@ -226,11 +226,10 @@ describe('configurations that used to crash synthesize', () => {
       'example',
     ],
     [
-      'bootstrap subscriptions that share their first 8 characters, and apply environments that sanitise alike',
+      'bootstrap subscriptions that share their first 8 characters',
       {
         'bootstrap.json': {
           ...bootstrap,
-          github: { ...bootstrap.github, applyEnvironments: ['infra staging', 'infra.staging'] },
           environments: ['staging', 'production'],
         },
         'staging.json': {

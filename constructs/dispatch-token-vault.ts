@@ -62,9 +62,12 @@ export class DispatchTokenVault extends Construct {
     this.vaultUri = vault.vaultUri;
     this.vaultName = vault.name;
 
-    // Keyed by principal, so adding or reordering officers replaces no assignment.
+    // Keyed by principal, so adding or reordering officers replaces no assignment; sorted,
+    // so reordering them changes nothing at all.
     const officers = props.secretsOfficers.length
-      ? props.secretsOfficers.map((id) => [`secrets-officer-${id.toLowerCase()}`, id] as const)
+      ? [...props.secretsOfficers]
+          .sort()
+          .map((id) => [`secrets-officer-${id.toLowerCase()}`, id] as const)
       : [
           [
             'deployer-secrets-officer',

@@ -1,31 +1,32 @@
-import { DataGithubRepository } from '@cdktf/provider-github/lib/data-github-repository';
-import { DataGithubRepositoryBranches } from '@cdktf/provider-github/lib/data-github-repository-branches';
-import { DataGithubUser } from '@cdktf/provider-github/lib/data-github-user';
+import { DataGithubRestApi } from '@cdktf/provider-github/lib/data-github-rest-api';
 import { Fn, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { GitHubRepositoryIdentity } from '../lib/github-oidc';
-import { terraformLiteral, terraformString } from '../lib/terraform-literal';
 
 export interface GitHubRepositoryProps {
-  /** Repository name; the owner is the GitHub provider's. */
+  /** The owner (user or organization), as the configuration spells it. */
+  readonly owner: string;
+  /** The repository name, as the configuration spells it. */
   readonly repository: string;
   /**
    * A branch that must exist: the plan fails with a message naming it when it does not.
+   * Letters, digits, ".", "_", "-" and "/" only (lib/config.ts), so it is a safe URL path.
    * @default - the repository's default branch, which always exists
    */
   readonly branch?: string;
 }
 
 /**
- * A repository as GitHub knows it, read at plan time: its canonical owner and name, the
- * numeric IDs that immutable OIDC subjects carry, its default branch and visibility.
+ * A repository as GitHub knows it, read at plan time with one `GET /repos/{owner}/{repo}`:
+ * its canonical owner and name, the numeric IDs that immutable OIDC subjects carry, the
+ * owner's type, its default branch and visibility.
  *
- * The branches are read first: integrations/github 6.9.0's `github_repository` and
- * `github_branch` data sources crash the provider on any API error, a missing repository
- * included (`data_source_github_repository.go`: the error is shadowed and its nil Response
- * read; fixed in 6.9.1), whereas `github_repository_branches` returns GitHub's 404 as an
- * error. So a missing repository fails the plan with that 404, and a missing branch with the
- * postcondition's message, before anything reads the repository itself.
+ * Read with the provider's `github_rest_api` data source, which returns GitHub's 404 as a
+ * value, so a missing repository or branch fails the plan with a postcondition's message.
+ * integrations/github 6.9.0's `github_repository`, `github_branch` and `github_user` data
+ * sources either crash the provider on an API error (the error is shadowed and its nil
+ * Response read; fixed in 6.9.1), page through every branch, or make three requests where
+ * this makes one.
  */
 export class GitHubRepository extends Construct {
   /** Owner, name and numeric IDs, as GitHub spells them. */
@@ -35,41 +36,53 @@ export class GitHubRepository extends Construct {
   public readonly defaultBranch: string;
   /** `public`, `private` or `internal`. */
   public readonly visibility: string;
+  /** `Organization` or `User`. */
+  public readonly ownerType: string;
   /** The configured branch, or the default branch. */
   public readonly branch: string;
 
   constructor(scope: Construct, id: string, props: GitHubRepositoryProps) {
     super(scope, id);
-    const branches = new DataGithubRepositoryBranches(this, 'branches', {
-      repository: props.repository,
-    });
-    if (props.branch !== undefined) {
-      branches.lifecycle = {
+    const { owner, repository } = props;
+    const repo = new DataGithubRestApi(this, 'repository', {
+      endpoint: `repos/${owner}/${repository}`,
+      lifecycle: {
         postcondition: [
           {
-            condition: `\${contains([for b in self.branches : b.name], ${terraformString(props.branch)})}`,
-            errorMessage: `Branch ${terraformLiteral(JSON.stringify(props.branch))} does not exist in \${self.id}: create it, correct github.branch, or leave github.branch out to use the default branch.`,
+            condition: '${self.code == 200}',
+            errorMessage: `GitHub answered \${self.status} for the repository ${owner}/${repository}: it does not exist, or the GitHub token (GITHUB_TOKEN) cannot read it.`,
           },
         ],
-      };
-    }
-    const repository = new DataGithubRepository(this, 'repository', {
-      name: props.repository,
-      dependsOn: [branches],
+      },
     });
-    const [owner, name] = [0, 1].map((i) => Fn.element(Fn.split('/', repository.fullName), i));
-    // GET /users/{login} answers for organizations too (their `type` is "Organization").
-    const ownerUser = new DataGithubUser(this, 'owner', { username: owner });
+    const field = (...path: string[]) =>
+      Token.asString(Fn.lookupNested(Fn.jsondecode(repo.body), path));
 
-    this.fullName = repository.fullName;
-    this.defaultBranch = repository.defaultBranch;
-    this.visibility = repository.visibility;
-    this.branch = props.branch ?? repository.defaultBranch;
+    if (props.branch !== undefined) {
+      new DataGithubRestApi(this, 'branch', {
+        endpoint: `repos/${owner}/${repository}/branches/${props.branch}`,
+        dependsOn: [repo],
+        lifecycle: {
+          postcondition: [
+            {
+              condition: '${self.code == 200}',
+              errorMessage: `Branch "${props.branch}" does not exist in ${owner}/${repository} (GitHub answered \${self.status}): create it, correct github.branch, or leave github.branch out to use the default branch.`,
+            },
+          ],
+        },
+      });
+    }
+
+    this.fullName = field('full_name');
+    this.defaultBranch = field('default_branch');
+    this.visibility = field('visibility');
+    this.ownerType = field('owner', 'type');
+    this.branch = props.branch ?? this.defaultBranch;
     this.identity = {
-      owner,
-      repository: name,
-      ownerId: ownerUser.id,
-      repositoryId: Token.asString(repository.repoId),
+      owner: field('owner', 'login'),
+      repository: field('name'),
+      ownerId: field('owner', 'id'),
+      repositoryId: field('id'),
     };
   }
 }

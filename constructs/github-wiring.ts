@@ -1,6 +1,5 @@
 import { ActionsEnvironmentSecret } from '@cdktf/provider-github/lib/actions-environment-secret';
 import { ActionsEnvironmentVariable } from '@cdktf/provider-github/lib/actions-environment-variable';
-import { DataGithubOrganization } from '@cdktf/provider-github/lib/data-github-organization';
 import { DataGithubTeam } from '@cdktf/provider-github/lib/data-github-team';
 import { DataGithubUser } from '@cdktf/provider-github/lib/data-github-user';
 import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-environment';
@@ -11,7 +10,7 @@ import { Fn, Op } from 'cdktf';
 import { Construct } from 'constructs';
 import { terraformLiteral } from '../lib/terraform-literal';
 import type { GitHubRepository } from './github-repository';
-import { addCheck } from './terraform-check';
+import { addCheck, forgetResource } from './terraform-blocks';
 
 /** A file this repository commits to the target repository, with its text. */
 export interface CommittedFile {
@@ -26,6 +25,8 @@ export type WorkflowDelivery = 'commit' | 'pull-request';
 
 /** The branch that carries the files in `pull-request` delivery. */
 export const WORKFLOW_UPDATE_BRANCH = 'aml-deploy-pipeline/workflow';
+
+const PULL_REQUEST_ID = 'workflow-pull-request';
 
 export const COMMIT_MESSAGE = 'Update AML deploy workflow (managed by aml-deploy-pipeline)';
 
@@ -122,21 +123,21 @@ export class GitHubWiring extends Construct {
       (login) =>
         new DataGithubUser(this, `reviewer-user-${login.toLowerCase()}`, { username: login }).id,
     );
-    // Teams exist only in organizations: a personal account stops the plan here, at
-    // GET /orgs/<owner> (404), before any team is looked up.
-    const organization = teams.length
-      ? new DataGithubOrganization(this, 'reviewer-organization', {
-          name: props.github.identity.owner,
-          summaryOnly: true,
-        })
-      : undefined;
     const teamIds = teams.map(
       (slug) =>
         new DataGithubTeam(this, `reviewer-team-${slug}`, {
           slug,
           // Without it, every plan pages through the team's members and repositories.
           summaryOnly: true,
-          dependsOn: organization ? [organization] : [],
+          lifecycle: {
+            // Teams exist only in organizations: say so, rather than the lookup's bare 404.
+            precondition: [
+              {
+                condition: Op.eq(props.github.ownerType, 'Organization'),
+                errorMessage: `github.requiredReviewers.teams names the team "${slug}", but ${props.github.fullName} belongs to a personal account, which has no teams: name users instead.`,
+              },
+            ],
+          },
         }).id,
     );
     return {
@@ -149,10 +150,22 @@ export class GitHubWiring extends Construct {
   private commitFiles(props: GitHubWiringProps): void {
     const { repository, github } = props;
     const viaPullRequest = props.delivery === 'pull-request';
+    // Construct IDs cannot hold '/'; an ID stays stable as long as the path does. Each way
+    // of delivery has its own addresses, and switching forgets the other way's resources
+    // instead of destroying them: deleting a file commits its deletion, so a switch would
+    // otherwise delete the deploy workflow from the branch until the pull request merges.
+    const fileId = (path: string, delivery: WorkflowDelivery) =>
+      `${delivery === 'commit' ? 'file' : 'proposed-file'}-${path.replace(/\//g, '_')}`;
+    const other: WorkflowDelivery = viaPullRequest ? 'commit' : 'pull-request';
+    for (const file of props.files) {
+      forgetResource(this, RepositoryFile.tfResourceType, fileId(file.path, other));
+    }
+    if (!viaPullRequest) {
+      forgetResource(this, RepositoryPullRequest.tfResourceType, PULL_REQUEST_ID);
+    }
     const files = props.files.map(
       (file) =>
-        // Construct IDs cannot hold '/'; the ID stays stable as long as the path does.
-        new RepositoryFile(this, `file-${file.path.replace(/\//g, '_')}`, {
+        new RepositoryFile(this, fileId(file.path, props.delivery), {
           repository,
           file: file.path,
           content: terraformLiteral(file.content),
@@ -170,7 +183,7 @@ export class GitHubWiring extends Construct {
         }),
     );
     if (!viaPullRequest || files.length === 0) return;
-    new RepositoryPullRequest(this, 'workflow-pull-request', {
+    new RepositoryPullRequest(this, PULL_REQUEST_ID, {
       baseRepository: repository,
       baseRef: github.branch,
       headRef: WORKFLOW_UPDATE_BRANCH,
@@ -196,18 +209,19 @@ export class GitHubWiring extends Construct {
   private warnings(id: string, props: GitHubWiringProps): void {
     const { github } = props;
     const { users, teams } = props.reviewers;
-    const environment = terraformLiteral(props.environment);
+    const environment = props.environment;
     if (users.length + teams.length > 0) {
       addCheck(this, `${id}-reviewers-plan`, [
         {
           condition: Op.neq(github.visibility, 'private'),
-          errorMessage: `${github.fullName} is private: required reviewers there need GitHub Enterprise. On Free, Pro and Team, GitHub applies them to public repositories only, and the provider then creates environment ${environment} without them.`,
+          errorMessage: `${github.fullName} is private: required reviewers there need GitHub Enterprise. On Free, Pro and Team, GitHub refuses them there (422) and the apply fails.`,
         },
       ]);
     }
     if (props.configuredBranch !== undefined) {
-      // Branch names hold no quote or backslash (lib/config.ts), so the literal is safe.
-      const branch = terraformLiteral(props.configuredBranch);
+      // Branch names hold only letters, digits, ".", "_", "-" and "/" (lib/config.ts): a
+      // safe literal for Op.eq, which quotes it without escaping.
+      const branch = props.configuredBranch;
       addCheck(this, `${id}-dispatch-branch`, [
         {
           condition: Op.eq(github.defaultBranch, props.configuredBranch),

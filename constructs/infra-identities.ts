@@ -105,7 +105,8 @@ export function infraTargets(environments: readonly EnvironmentConfig[]): InfraT
           },
     );
   }
-  return [...byGroup.values()];
+  // Sorted, so reordering the environments changes no list (a role's assignable scopes).
+  return [...byGroup.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 export function resourceGroupId(subscriptionId: string, resourceGroup: string): string {

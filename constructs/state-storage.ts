@@ -23,6 +23,12 @@ export interface StateStorageProps {
    */
   readonly retentionDays: number;
   /**
+   * Whether `terraform destroy` may delete the state. `false`: the resource group, account and
+   * container refuse to be destroyed (prevent_destroy, at plan). `true`: destroy removes the
+   * delete lock first, then the container and the account.
+   */
+  readonly allowDestroy: boolean;
+  /**
    * Whether the account's endpoint is reachable from public networks. Access still needs
    * an Entra ID token with a data role (shared keys are off); GitHub-hosted runners have
    * no fixed addresses, so closing it means private endpoints and self-hosted runners.
@@ -34,8 +40,9 @@ export interface StateStorageProps {
 /**
  * Where Terraform state lives: a resource group, a storage account that accepts Entra ID
  * only (no shared keys, no anonymous access, TLS 1.2), with blob versioning and soft delete
- * so any state ever written can be restored, one private container, and a `CanNotDelete`
- * lock on the account, so deleting the state takes two deliberate steps.
+ * so any state ever written can be restored (as long as the account exists), one private
+ * container, and a `CanNotDelete` lock on the account against deleting it by hand. Unless
+ * `allowDestroy`, Terraform refuses to destroy any of them.
  *
  * The lock also blocks deleting any role assignment scoped to the account or below it
  * (azurerm issue #11770): grant access to the state on the resource group instead
@@ -56,9 +63,12 @@ export class StateStorage extends Construct {
     super(scope, id);
     const retentionDays = props.retentionDays;
 
+    // Terraform refuses, at plan, to destroy what holds every state, unless allowed.
+    const lifecycle = { preventDestroy: !props.allowDestroy };
     const group = new ResourceGroup(this, 'resource-group', {
       name: props.resourceGroupName,
       location: props.location,
+      lifecycle,
     });
     const account = new StorageAccount(this, 'account', {
       name: props.storageAccountName,
@@ -73,12 +83,14 @@ export class StateStorage extends Construct {
         deleteRetentionPolicy: { days: retentionDays },
         containerDeleteRetentionPolicy: { days: retentionDays },
       },
+      lifecycle,
     });
     // storage_account_id: the container is managed through ARM, no data-plane call.
     const container = new StorageContainer(this, 'container', {
       name: props.containerName,
       storageAccountId: account.id,
       containerAccessType: 'private',
+      lifecycle,
     });
     new ManagementLock(this, 'delete-lock', {
       name: 'terraform-state-do-not-delete',
@@ -86,8 +98,8 @@ export class StateStorage extends Construct {
       lockLevel: 'CanNotDelete',
       notes:
         'Holds the Terraform state of every environment stack. Remove this lock deliberately before deleting the account.',
-      // `cdktf destroy` removes the lock before the container (and the account), which it
-      // would otherwise try to delete under the lock.
+      // When destroy is allowed, it removes the lock before the container (and the account),
+      // which it would otherwise try to delete under the lock.
       dependsOn: [container],
     });
 

@@ -19,7 +19,6 @@ import {
 import { stackName } from './naming';
 import {
   blobContainer,
-  githubEnvironment,
   githubOwner,
   githubRepository,
   guid,
@@ -31,6 +30,7 @@ import {
   tags,
 } from './config-fields';
 import {
+  boolean,
   integer,
   isPlainObject,
   list,
@@ -57,7 +57,14 @@ export function defaultStateReplication(region: AzureRegion): StateReplication {
   return hasZones(region) ? 'ZRS' : 'LRS';
 }
 
-export const DEFAULT_APPLY_ENVIRONMENTS = ['infra-staging', 'infra-production'] as const;
+/**
+ * The GitHub environment of this repository the deploy job of an environment runs in
+ * (`.github/workflows/deploy-stack.yml` writes `infra-${{ inputs.environment }}`): the apply
+ * identity trusts exactly these, one per entry of `environments`.
+ */
+export function applyEnvironment(environment: string): string {
+  return `infra-${environment}`;
+}
 
 export const bootstrapSchema = object({
   $schema: schemaReference,
@@ -99,6 +106,11 @@ export const bootstrapSchema = object({
         'Days a deleted or overwritten state blob, and a deleted container, can be restored.',
         { default: 30 },
       ),
+      allowDestroy: optional(
+        boolean,
+        "`false`: `cdktf destroy` of the bootstrap stops at plan (Terraform's prevent_destroy on the resource group, account and container), and the account keeps its delete lock. `true`: destroy removes the lock, then the account with every state in it. Set it only to tear the state storage down on purpose, after moving the states elsewhere.",
+        { default: false },
+      ),
     }),
     "The storage account that holds every environment stack's state.",
   ),
@@ -109,19 +121,9 @@ export const bootstrapSchema = object({
         githubRepository,
         '**This** infrastructure repository (not a model repository).',
       ),
-      applyEnvironments: optional(
-        list(githubEnvironment, {
-          min: 1,
-          // GitHub compares environment names case-insensitively.
-          unique: (e) => e.toLowerCase(),
-          uniqueName: 'environment',
-        }),
-        "GitHub environments of this repository that the deploy jobs run in; the apply identity trusts each. They must differ from the model repositories' deploy environments.",
-        { default: DEFAULT_APPLY_ENVIRONMENTS },
-      ),
       oidcSubject: optional(
         oidcSubjectForm,
-        'Which OIDC subject form the plan and apply identities trust (see the environment field `github.oidcSubject`). An application holds at most 20 federated credentials: with `both`, that is 9 apply environments.',
+        'Which OIDC subject form the plan and apply identities trust (see the environment field `github.oidcSubject`). An application holds at most 20 federated credentials, so `both` allows 10 environments and one form 20.',
         { default: DEFAULT_OIDC_SUBJECT },
       ),
     }),
@@ -136,7 +138,7 @@ export const bootstrapSchema = object({
         uniqueName: 'environment',
       },
     ),
-    'The environments (`config/<name>.json`) whose resource groups and state the identities get rights on.',
+    "The environments (`config/<name>.json`) whose resource groups and state the identities get rights on, in the order the deploy workflow deploys them. Each one's deploy job runs in the GitHub environment `infra-<name>` of this repository, which the apply identity trusts.",
   ),
   namePrefix: optional(
     namePrefix,
@@ -173,16 +175,16 @@ function crossFieldProblems(json: unknown): Problem[] {
       message: `${show(replication)} is not accepted in ${region}, which has no availability zones; expected one of "LRS", "GRS", "RAGRS" (or a region with zones)`,
     });
   }
-  const github = at(json, 'github');
-  const environments = at(github, 'applyEnvironments') ?? DEFAULT_APPLY_ENVIRONMENTS;
-  const form = at(github, 'oidcSubject') ?? DEFAULT_OIDC_SUBJECT;
+  // The apply identity trusts one GitHub environment per environment.
+  const environments = at(json, 'environments');
+  const form = at(at(json, 'github'), 'oidcSubject') ?? DEFAULT_OIDC_SUBJECT;
   if (Array.isArray(environments) && (OIDC_SUBJECT_FORMS as readonly unknown[]).includes(form)) {
     const per = credentialsPerContext(form as OidcSubjectForm);
     const max = Math.floor(MAX_FEDERATED_CREDENTIALS / per);
     if (environments.length > max) {
       problems.push({
-        path: 'github.applyEnvironments',
-        message: `has ${environments.length} entries; expected at most ${max}: an application holds at most ${MAX_FEDERATED_CREDENTIALS} federated credentials, and "oidcSubject": ${show(form)} takes ${per} per environment`,
+        path: 'environments',
+        message: `has ${environments.length} entries; expected at most ${max}: the apply identity trusts one GitHub environment per entry, an application holds at most ${MAX_FEDERATED_CREDENTIALS} federated credentials, and "github.oidcSubject": ${show(form)} takes ${per} per environment`,
       });
     }
   }
@@ -259,10 +261,11 @@ export function checkBootstrapAgainstEnvironments(
     const g = env.github;
     if (g.owner.toLowerCase() !== bootstrap.github.owner.toLowerCase()) continue;
     if (g.repository.toLowerCase() !== bootstrap.github.repository.toLowerCase()) continue;
-    bootstrap.github.applyEnvironments.forEach((name, i) => {
-      if (name.toLowerCase() !== g.environment.toLowerCase()) return;
+    bootstrap.environments.forEach((name, i) => {
+      const apply = applyEnvironment(name);
+      if (apply.toLowerCase() !== g.environment.toLowerCase()) return;
       problems.push(
-        `${bootstrap.file}: github.applyEnvironments[${i}]: ${JSON.stringify(name)} is not accepted; ${env.file} deploys models from that GitHub environment of ${g.owner}/${g.repository}, whose deploy identity it trusts; give the infrastructure deploy jobs an environment of their own`,
+        `${env.file}: github.environment: ${JSON.stringify(g.environment)} is not accepted; the deploy jobs of this repository run in it for environments[${i}] of ${bootstrap.file}, and the apply identity trusts it; give the model deploy job another environment`,
       );
     });
   }

@@ -69,12 +69,17 @@ export const blobContainer = text(
 
 /**
  * Azure tags: at most 50 on a resource; names up to 128 characters (the limit of storage
- * accounts, which the stacks tag) without < > % & \ ? /; values up to 256 characters.
+ * accounts, which the stacks tag) without < > % & \ ? /; values up to 256 characters. Azure
+ * compares tag names without case, so two names that differ only in case are one tag. cdktf
+ * drops a `__proto__` key when it writes the JSON, so that name would vanish silently.
  */
 export const tags = record(
-  text(/^[^<>%&\\?/]{1,128}$/, 'a tag name: 1-128 characters without < > % & \\ ? /'),
+  text(
+    /^(?!__proto__$)[^<>%&\\?/]{1,128}$/,
+    'a tag name: 1-128 characters without < > % & \\ ? /, other than __proto__',
+  ),
   text(/^[\s\S]{0,256}$/, 'a tag value: a string of at most 256 characters'),
-  { max: 50, maxName: 'tags' },
+  { max: 50, maxName: 'tags', uniqueIgnoringCase: 'tag name' },
 );
 
 /** A parsed file without its `"$schema"`, which is for editors only. */

@@ -41,12 +41,11 @@ import {
   type Problem,
 } from './schema';
 
-// git check-ref-format, the parts a branch name can get wrong (control characters included);
-// quotes too, so the name is a safe literal in the stack's Terraform conditions.
+// A branch name that is also a safe URL path and Terraform literal: letters, digits, ".", "_",
+// "-" and "/", under git check-ref-format's rules for those characters.
 export const gitBranch = text(
-  // eslint-disable-next-line no-control-regex
-  /^(?!\/|.*(?:\/\/|\.\.|@\{|\/$|\.$|\.lock$|\/\.))[^\s~^:?*["\\\x00-\x1f\x7f]{1,255}$/,
-  'a git branch name such as "main" (no spaces, quotes, "..", "~", "^", ":", "?", "*", "[", "\\", no leading or trailing "/")',
+  /^(?!\/|.*(?:\/\/|\.\.|\/$|\.$|\.lock$|\/\.))[A-Za-z0-9._/-]{1,255}$/,
+  'a git branch name such as "main" or "release/v2": letters, digits, ".", "_", "-" and "/" (no "..", no leading or trailing "/", not ending in "." or ".lock")',
   {
     extra: (s) =>
       s.startsWith('refs/heads/')
@@ -134,7 +133,7 @@ export const environmentSchema = object({
       ),
       workflowDelivery: optional(
         oneOf(['commit', 'pull-request']),
-        "How the workflow files reach the branch. `commit`: committed straight to it (a branch rule that requires pull requests refuses that, unless the GitHub token's owner is on the rule's bypass list). `pull-request`: committed to the branch `aml-deploy-pipeline/workflow`, with a pull request to the branch that someone merges; a new one opens whenever the files change.",
+        "How the workflow files reach the branch. `commit`: committed straight to it (a branch rule that requires pull requests refuses that, unless the GitHub token's owner is on the rule's bypass list). `pull-request`: committed to the branch `aml-deploy-pipeline/workflow`, with a pull request to the branch that someone merges; a new one opens whenever the files change. The environment's variables and secrets still change at deploy, before the merge. Switching deletes nothing: Terraform forgets the files (and pull request) of the other way, which stay where they are.",
         { default: 'commit' },
       ),
       oidcSubject: optional(

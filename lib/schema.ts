@@ -248,7 +248,12 @@ export function list<T>(
 export function record<T>(
   key: Rule<string>,
   item: Rule<T>,
-  opts: { max?: number; maxName?: string } = {},
+  opts: {
+    max?: number;
+    maxName?: string;
+    /** Keys are compared without case (Azure tag names); names what a key is, for messages. */
+    uniqueIgnoringCase?: string;
+  } = {},
 ): Rule<Record<string, T>> {
   return {
     expected: `an object ({...}) mapping ${key.expected} to ${item.expected}`,
@@ -270,9 +275,19 @@ export function record<T>(
         });
       }
       const out: [string, T][] = [];
+      const seen = new Map<string, string>();
       for (const [k, v] of entries) {
         const kr = key.check(k, `${path} key`);
         if ('problems' in kr) problems.push(...kr.problems);
+        if (opts.uniqueIgnoringCase !== undefined) {
+          const first = seen.get(k.toLowerCase());
+          if (first === undefined) seen.set(k.toLowerCase(), k);
+          else
+            problems.push({
+              path: `${path}.${k}`,
+              message: `${opts.uniqueIgnoringCase} ${show(k)} differs from ${show(first)} only in case, and ${opts.uniqueIgnoringCase}s ignore case; keep one`,
+            });
+        }
         const r = item.check(v, `${path}.${k}`);
         if ('problems' in r) problems.push(...r.problems);
         else out.push([k, r.value]);

@@ -96,6 +96,7 @@ export class AmlDeployStack extends TerraformStack {
       name: azure.resourceGroup,
     });
     const repository = new GitHubRepository(this, 'github-repository', {
+      owner: github.owner,
       repository: github.repository,
       branch: github.branch,
     });

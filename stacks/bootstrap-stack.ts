@@ -12,6 +12,7 @@ import { StateStorage } from '../constructs/state-storage';
 import { TagsAspect } from '../constructs/tags-aspect';
 import {
   BOOTSTRAP_OUTPUT_NAMES,
+  applyEnvironment,
   checkBootstrapAgainstEnvironments,
   type BootstrapConfig,
 } from '../lib/bootstrap-config';
@@ -61,6 +62,7 @@ export class BootstrapStack extends TerraformStack {
       containerName: config.stateStorage.container,
       replication: config.stateStorage.replication,
       retentionDays: config.stateStorage.retentionDays,
+      allowDestroy: config.stateStorage.allowDestroy,
     });
     // The person who bootstraps migrates each environment's local state into the container
     // (and can restore a version); everyone else goes through the workflows.
@@ -71,13 +73,14 @@ export class BootstrapStack extends TerraformStack {
       description: 'The person who ran the bootstrap: migrates local state into the container',
     });
     const repository = new GitHubRepository(this, 'github-repository', {
+      owner: config.github.owner,
       repository: config.github.repository,
     });
     const identities = new InfraIdentities(this, 'identities', {
       namePrefix: config.namePrefix,
       github: {
         repository: repository.identity,
-        applyEnvironments: config.github.applyEnvironments,
+        applyEnvironments: config.environments.map(applyEnvironment),
         subjectForm: config.github.oidcSubject,
       },
       stateResourceGroupId: state.resourceGroupId,

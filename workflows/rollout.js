@@ -528,9 +528,19 @@ function record(key, item, opts = {}) {
         });
       }
       const out = [];
+      const seen = /* @__PURE__ */ new Map();
       for (const [k, v] of entries) {
         const kr = key.check(k, `${path} key`);
         if ('problems' in kr) problems.push(...kr.problems);
+        if (opts.uniqueIgnoringCase !== void 0) {
+          const first = seen.get(k.toLowerCase());
+          if (first === void 0) seen.set(k.toLowerCase(), k);
+          else
+            problems.push({
+              path: `${path}.${k}`,
+              message: `${opts.uniqueIgnoringCase} ${show(k)} differs from ${show(first)} only in case, and ${opts.uniqueIgnoringCase}s ignore case; keep one`,
+            });
+        }
         const r = item.check(v, `${path}.${k}`);
         if ('problems' in r) problems.push(...r.problems);
         else out.push([k, r.value]);
@@ -1188,9 +1198,12 @@ var blobContainer = text(
   'a blob container name: 3-63 lowercase letters, digits or single hyphens, not starting or ending with a hyphen',
 );
 var tags = record(
-  text(/^[^<>%&\\?/]{1,128}$/, 'a tag name: 1-128 characters without < > % & \\ ? /'),
+  text(
+    /^(?!__proto__$)[^<>%&\\?/]{1,128}$/,
+    'a tag name: 1-128 characters without < > % & \\ ? /, other than __proto__',
+  ),
   text(/^[\s\S]{0,256}$/, 'a tag value: a string of at most 256 characters'),
-  { max: 50, maxName: 'tags' },
+  { max: 50, maxName: 'tags', uniqueIgnoringCase: 'tag name' },
 );
 
 // lib/dispatch-contract.ts

@@ -57,15 +57,83 @@ export function validate(config: object): string[] {
   return out.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary);
 }
 
-/** Runs `terraform plan` on a JSON configuration of built-in resources; returns its output. */
-export function plan(config: object): string {
-  const r = terraform(workdir(config), ['plan', '-input=false', '-no-color']);
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout;
+/**
+ * A state (format 4) holding one `terraform_data` object at each address: what an earlier
+ * apply would have left.
+ */
+export function stateWith(addresses: readonly string[]): object {
+  return {
+    version: 4,
+    terraform_version: '1.11.4',
+    serial: 1,
+    lineage: 'terraform-core-test',
+    outputs: {},
+    resources: addresses.map((address) => ({
+      mode: 'managed',
+      type: 'terraform_data',
+      name: address.replace(/^terraform_data\./, ''),
+      provider: 'provider["terraform.io/builtin/terraform"]',
+      instances: [
+        {
+          schema_version: 0,
+          attributes: { id: address, input: null, output: null, triggers_replace: null },
+          sensitive_attributes: [],
+        },
+      ],
+    })),
+  };
 }
 
 /**
- * Evaluates `condition` with each reference (e.g. `data.github_repository.x.visibility`,
+ * Runs `terraform plan` on a JSON configuration of built-in resources, from an empty state or
+ * the given one (see `stateWith`); returns its output.
+ */
+export function plan(config: object, state?: object): string {
+  const dir = workdir(config);
+  const statePath = join(dir, 'terraform.tfstate');
+  if (state) writeFileSync(statePath, JSON.stringify(state));
+  try {
+    const r = terraform(dir, ['plan', '-input=false', '-no-color']);
+    if (r.status !== 0) throw new Error(r.stderr);
+    return r.stdout;
+  } finally {
+    rmSync(statePath, { force: true });
+  }
+}
+
+/** The references of `text`, longest first, each with the variable that stands for it. */
+function substitution(references: Readonly<Record<string, unknown>>) {
+  const names = Object.keys(references).sort((a, b) => b.length - a.length);
+  return {
+    rewrite: (text: string) => names.reduce((t, ref, i) => t.split(ref).join(`var.ref${i}`), text),
+    variables: Object.fromEntries(names.map((_, i) => [`ref${i}`, { type: 'any' }])),
+    values: Object.fromEntries(names.map((ref, i) => [`ref${i}`, references[ref]])),
+  };
+}
+
+/**
+ * The value of a string template (a synthesized attribute such as a federated credential's
+ * subject) with each reference set to the given value, as Terraform computes it.
+ */
+export function evaluateTemplate(
+  template: string,
+  references: Readonly<Record<string, unknown>>,
+): string {
+  const { rewrite, variables, values } = substitution(references);
+  const dir = workdir({ variable: variables, locals: { value: rewrite(template) } }, values);
+  const r = spawnSync('terraform', ['console', '-var-file=values.tfvars.json'], {
+    cwd: dir,
+    input: 'jsonencode(local.value)\n',
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: dir, CHECKPOINT_DISABLE: '1' },
+  });
+  if (r.status !== 0) throw new Error(r.stderr);
+  // console prints the HCL string literal of the JSON text: two decodes.
+  return JSON.parse(JSON.parse(r.stdout.trim())) as string;
+}
+
+/**
+ * Evaluates `condition` with each reference (e.g. `data.github_rest_api.x.body`,
  * `self.branches`, `var.read_only_plan`) set to the given value. References are replaced
  * longest first, so a prefix never eats a longer one.
  */
@@ -73,11 +141,7 @@ export function evaluate(
   condition: Condition,
   references: Readonly<Record<string, unknown>>,
 ): Outcome {
-  const names = Object.keys(references).sort((a, b) => b.length - a.length);
-  const rewrite = (text: string) =>
-    names.reduce((t, ref, i) => t.split(ref).join(`var.ref${i}`), text);
-  const variables = Object.fromEntries(names.map((_, i) => [`ref${i}`, { type: 'any' }]));
-  const values = Object.fromEntries(names.map((ref, i) => [`ref${i}`, references[ref]]));
+  const { rewrite, variables, values } = substitution(references);
   const config = {
     variable: variables,
     resource: {
