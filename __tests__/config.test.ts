@@ -280,7 +280,7 @@ describe.each([
   [
     'a reviewer listed twice, in another case',
     (c: any) => (c.github.requiredReviewers = { users: ['octocat', 'OctoCat'] }),
-    'config/staging.json: github.requiredReviewers.users[1]: user "octocat" is already used by github.requiredReviewers.users[0]; each entry needs its own',
+    'config/staging.json: github.requiredReviewers.users[1]: user "OctoCat" is already used by github.requiredReviewers.users[0] (as "octocat"; case does not count); each entry needs its own',
   ],
   [
     'review settings without reviewers',
@@ -305,7 +305,7 @@ describe.each([
   [
     'the same alert address twice',
     (c: any) => (c.trigger.alertEmails = ['oncall@example.com', 'OnCall@example.com']),
-    'config/staging.json: trigger.alertEmails[1]: address "oncall@example.com" is already used by trigger.alertEmails[0]; each entry needs its own',
+    'config/staging.json: trigger.alertEmails[1]: address "OnCall@example.com" is already used by trigger.alertEmails[0] (as "oncall@example.com"; case does not count); each entry needs its own',
   ],
   [
     'more tags than Azure takes',

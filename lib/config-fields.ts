@@ -19,7 +19,7 @@ export const guid = text(
 
 /** Object IDs of Entra ID principals, each once (GUIDs compare case-insensitively). */
 export function principals(what: string, max = 20): Rule<string[]> {
-  return list(guid, { max, unique: (g) => g.toLowerCase(), uniqueName: what });
+  return list(guid, { max, unique: (g) => g, uniqueName: what, ignoreCase: true });
 }
 
 // GitHub: logins are 1-39 letters, digits or single hyphens, not at either end.

@@ -26,6 +26,7 @@ import {
   workspaceName,
 } from './config-fields';
 import { parseJsonSource } from './json-source';
+import { SECRET_NAMES } from './workflow-contract';
 import {
   boolean,
   integer,
@@ -144,13 +145,13 @@ export const environmentSchema = object({
       requiredReviewers: optional(
         object({
           users: optional(
-            list(githubOwner, { max: 6, unique: (u) => u.toLowerCase(), uniqueName: 'user' }),
+            list(githubOwner, { max: 6, unique: (u) => u, uniqueName: 'user', ignoreCase: true }),
             'GitHub logins that may approve a deployment.',
             { default: [] },
           ),
           teams: optional(
             list(githubTeamSlug, { max: 6, unique: (t) => t, uniqueName: 'team' }),
-            'Team slugs of the owner organization whose members may approve a deployment. Teams exist only in organizations: for a repository of a personal account the plan stops at the organization lookup (404 Not Found); name users there.',
+            'Team slugs of the owner organization whose members may approve a deployment. Teams exist only in organizations: for a repository of a personal account the plan stops with a message saying so; name users there.',
             { default: [] },
           ),
           preventSelfReview: optional(
@@ -174,12 +175,12 @@ export const environmentSchema = object({
     object({
       mode: optional(
         oneOf(AUTH_MODES),
-        '`oidc`: a federated credential, no secret anywhere. `client-secret`: an application password stored as the `AZURE_CREDENTIALS` environment secret.',
+        `\`oidc\`: a federated credential, no secret anywhere. \`client-secret\`: an application password stored as the \`${SECRET_NAMES.azureCredentials}\` environment secret.`,
         { default: 'oidc' },
       ),
       secretRotationDays: optional(
         integer(1, 365),
-        '`client-secret` only: the first deploy after this many days replaces the password; each password stays valid 30 days longer.',
+        `\`client-secret\` only: the first deploy after this many days replaces the password; each password stays valid 30 days longer. The new password replaces the \`${SECRET_NAMES.azureCredentials}\` secret delete-first (the GitHub provider cannot update a secret in place, and both have the same name), so a model deploy that signs in during those seconds fails: run it again.`,
         { default: 90 },
       ),
     }),
@@ -206,7 +207,13 @@ export const environmentSchema = object({
     object({
       // Required: a failure nobody hears of is a lost deployment.
       alertEmails: required(
-        list(email, { min: 1, max: 20, unique: (e) => e.toLowerCase(), uniqueName: 'address' }),
+        list(email, {
+          min: 1,
+          max: 20,
+          unique: (e) => e,
+          uniqueName: 'address',
+          ignoreCase: true,
+        }),
         'Who is mailed about failed Logic App runs and dead-lettered or dropped events.',
       ),
       keyVaultPurgeProtection: optional(

@@ -192,10 +192,19 @@ export const boolean: Rule<boolean> = {
     typeof value === 'boolean' ? { value } : problem(path, value, 'true or false'),
 };
 
-/** An array of items; `unique` gives the key (and `uniqueName` its name) that must not repeat. */
+/**
+ * An array of items; `unique` gives the value (and `uniqueName` its name) that must not
+ * repeat, compared without case when `ignoreCase`.
+ */
 export function list<T>(
   item: Rule<T>,
-  opts: { min?: number; max?: number; unique?: (t: T) => string; uniqueName?: string } = {},
+  opts: {
+    min?: number;
+    max?: number;
+    unique?: (t: T) => string;
+    uniqueName?: string;
+    ignoreCase?: boolean;
+  } = {},
 ): Rule<T[]> {
   const min = opts.min ?? 0;
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;
@@ -218,7 +227,7 @@ export function list<T>(
         problems.push({ path, message: `has ${value.length} entries; expected ${range}` });
       }
       const items: T[] = [];
-      const seen = new Map<string, number>();
+      const seen = new Map<string, { index: number; written: string }>();
       for (const [i, v] of value.entries()) {
         const r = item.check(v, `${path}[${i}]`);
         if ('problems' in r) {
@@ -227,14 +236,18 @@ export function list<T>(
         }
         items.push(r.value);
         if (!opts.unique) continue;
-        const key = opts.unique(r.value);
+        const written = opts.unique(r.value);
+        const key = opts.ignoreCase ? written.toLowerCase() : written;
         const first = seen.get(key);
-        if (first === undefined) seen.set(key, i);
-        else
+        if (first === undefined) seen.set(key, { index: i, written });
+        else {
+          const spelled =
+            first.written === written ? '' : ` (as ${show(first.written)}; case does not count)`;
           problems.push({
             path: `${path}[${i}]`,
-            message: `${opts.uniqueName} ${show(key)} is already used by ${path}[${first}]; each entry needs its own`,
+            message: `${opts.uniqueName} ${show(written)} is already used by ${path}[${first.index}]${spelled}; each entry needs its own`,
           });
+        }
       }
       return problems.length ? { problems } : { value: items };
     },
