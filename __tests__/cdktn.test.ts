@@ -10,9 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { committedEnvironments } from '../scripts/validate-stacks';
 import { projectRoot } from './support/synth';
 
-const ENVIRONMENTS = 'example,staging,production,bootstrap';
+const ENVIRONMENTS = committedEnvironments().join(',');
 
 const packageVersion = (name: string): string =>
   JSON.parse(readFileSync(join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')).version;

@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { applyEnvironment } from '../lib/bootstrap-config';
+import { pinsOf, withPins } from '../scripts/sync-pins';
 import { projectRoot } from './support/synth';
 
 const folders = ['workflows', '.github/workflows'];
@@ -64,7 +65,7 @@ describe('supply chain', () => {
     }
     const several = [...pins]
       .filter(([, p]) => p.size > 1)
-      .map(([a, p]) => `${a}: ${[...p].join(', ')}`);
+      .map(([a, p]) => `${a}: ${[...p].join(', ')} (npm run sync-pins copies .github's pin)`);
     expect(several).toEqual([]);
     // Every action of the committed workflow is also used here, where Dependabot updates it.
     const here = new Set(
@@ -74,6 +75,28 @@ describe('supply chain', () => {
       .filter((u) => u.file.startsWith('workflows/'))
       .map((u) => u.action.toLowerCase());
     expect(committed.filter((a) => !here.has(a))).toEqual([]);
+  });
+
+  test('npm run sync-pins brings the committed workflow to the pins Dependabot updated', () => {
+    const bumped = [
+      '      - uses: azure/login@1111111111111111111111111111111111111111 # v3.1.0',
+      '      - uses: actions/checkout@2222222222222222222222222222222222222222 # v6.2.0',
+    ].join('\n');
+    const committed = [
+      '      - name: Sign in',
+      '        uses: Azure/login@f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca # v3.0.1',
+      '      - uses: actions/setup-node@249970729cb0ef3589644e2896645e5dc5ba9c38 # v6.5.0',
+    ].join('\n');
+    expect(withPins(committed, pinsOf([bumped])).split('\n')).toEqual([
+      '      - name: Sign in',
+      '        uses: Azure/login@1111111111111111111111111111111111111111 # v3.1.0',
+      '      - uses: actions/setup-node@249970729cb0ef3589644e2896645e5dc5ba9c38 # v6.5.0',
+    ]);
+    // Today's committed workflow already has them.
+    const here = pinsOf(files.filter((f) => f.startsWith('.github/')).map((f) => read(f)));
+    expect(withPins(read('workflows/deploy-model.yml'), here)).toBe(
+      read('workflows/deploy-model.yml'),
+    );
   });
 
   test('Dependabot updates the npm packages, the actions and the e2e Python packages', () => {
@@ -107,6 +130,41 @@ test('every Terraform set-up takes the version in .terraform-version, one new en
   }
 });
 
+test('no run: script holds ${{ }}: inputs reach scripts through env, never as shell text', () => {
+  for (const file of files) {
+    const workflow = parse(read(file));
+    for (const [name, job] of Object.entries<any>(workflow.jobs ?? {})) {
+      for (const step of job.steps ?? []) {
+        expect([file, name, step.name, String(step.run ?? '').includes('${{')]).toEqual([
+          file,
+          name,
+          step.name,
+          false,
+        ]);
+      }
+    }
+  }
+});
+
+test('a job that caches Terraform providers lets the cache serve stacks without a lock file', () => {
+  const caching = files.flatMap((file) =>
+    Object.values<any>(parse(read(file)).jobs ?? {})
+      .filter((job) => job.env?.TF_PLUGIN_CACHE_DIR !== undefined)
+      .map((job) => [file, job.env.TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE]),
+  );
+  expect(caching).toEqual([['.github/workflows/ci.yml', 'true']]);
+});
+
+test('e2e: every teardown step runs whatever happened before it (if: always() ...)', () => {
+  const steps: any[] = parse(read('.github/workflows/e2e.yml')).jobs.e2e.steps;
+  const first = steps.findIndex((s) => s.name === 'Sign in to Azure again (teardown)');
+  expect(first).toBeGreaterThan(0);
+  const teardown = steps.slice(first);
+  expect(teardown.map((s) => s.name)).toContain('cdktf destroy aml-deploy-e2e');
+  for (const step of teardown)
+    expect([step.name, step.if]).toEqual([step.name, expect.stringMatching(/^always\(\)/)]);
+});
+
 describe('one list of environments: config/bootstrap.json', () => {
   const bootstrap = JSON.parse(read('config/bootstrap.json'));
   const deploy = parse(read('.github/workflows/deploy.yml'));
@@ -119,6 +177,10 @@ describe('one list of environments: config/bootstrap.json', () => {
       expect(job.uses).toBe('./.github/workflows/deploy-stack.yml');
       expect(job.needs).toEqual(i === 0 ? undefined : jobs[i - 1][0]);
     });
+  });
+
+  test('each deploy passes secrets: inherit, without which its environment secrets resolve empty', () => {
+    for (const job of Object.values<any>(deploy.jobs)) expect(job.secrets).toBe('inherit');
   });
 
   test('each deploy runs in the GitHub environment the apply identity trusts for it', () => {

@@ -4,9 +4,9 @@
  *
  *   node --import tsx scripts/validate-stacks.ts [--out <dir>] [--app <bundle>]
  *
- * It bundles the app once (or runs the bundle `--app` names), synthesizes the example, staging, production and bootstrap
- * stacks from `config/`, and a client-secret variant of the example from a generated
- * config folder, then runs `terraform init -backend=false` and `terraform validate` in each
+ * It bundles the app once (or runs the bundle `--app` names), synthesizes every stack of
+ * `config/` (the example, the bootstrap and the environments it names) and a client-secret
+ * variant of the example from a generated config folder, then runs `terraform init -backend=false` and `terraform validate` in each
  * stack folder. Every stack is validated even when one fails; the exit status is 1 if any
  * did. Set TF_PLUGIN_CACHE_DIR to reuse provider downloads between runs (CI caches it).
  */
@@ -14,17 +14,30 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseBootstrapConfig } from '../lib/bootstrap-config';
+import { BOOTSTRAP_FILE_NAME } from '../lib/config';
 import { stackName } from '../lib/naming';
 import { UserError } from './user-error';
 
 const root = resolve(__dirname, '..');
+
+/**
+ * Every stack `config/` defines: the example, each environment the bootstrap names (so an
+ * environment added there is validated without editing this script), and the bootstrap.
+ */
+export function committedEnvironments(): string[] {
+  const file = `config/${BOOTSTRAP_FILE_NAME}.json`;
+  const r = parseBootstrapConfig(file, readFileSync(join(root, file), 'utf8'));
+  if ('problems' in r) throw new UserError(r.problems.join('\n'));
+  return ['example', ...r.config.environments, BOOTSTRAP_FILE_NAME];
+}
 
 /** The stacks CI validates: each configuration folder and the environments selected in it. */
 export function stackRuns(
   clientSecretDir: string,
 ): { configDir: string; environments: string[] }[] {
   return [
-    { configDir: 'config', environments: ['example', 'staging', 'production', 'bootstrap'] },
+    { configDir: 'config', environments: committedEnvironments() },
     { configDir: clientSecretDir, environments: ['client-secret'] },
   ];
 }
