@@ -479,6 +479,28 @@ describe('identities', () => {
     }
   });
 
+  test("a new environment needing another role in a shared group replaces that group's role assigner", () => {
+    const assigners = (envs: EnvironmentConfig[]) =>
+      Object.entries<any>(
+        JSON.parse(synth(bootstrapFrom(bootstrapJson), envs)).resource.azurerm_role_assignment,
+      ).filter(([id]) => id.includes('apply-role-assigner'));
+    const before = assigners([staging, production]);
+    const after = assigners([
+      staging,
+      production,
+      environment('qa', (c) => {
+        c.azure.resourceGroup = 'rg-mlops-staging';
+        c.role = 'Azure AI Developer';
+      }),
+    ]);
+    // Same addresses; the staging group's condition changes, which azurerm replaces (ForceNew).
+    expect(after.map(([id]) => id)).toEqual(before.map(([id]) => id));
+    const changed = after.filter(
+      ([id, a]) => a.condition !== before.find(([b]) => b === id)![1].condition,
+    );
+    expect(changed.map(([, a]) => a.scope)).toEqual([RG_STAGING]);
+  });
+
   test('reordering the environments changes nothing', () => {
     expect(synth(bootstrapFrom(bootstrapJson), [production, staging])).toEqual(
       synth(bootstrapFrom(bootstrapJson), [staging, production]),

@@ -514,7 +514,7 @@ describe('wait-run', () => {
     expect(code).toBe(1);
     expect(stderr).toBe(
       `e2e wait-run: No repository_dispatch run named "${NAME}" appeared in contoso/aml-e2e-target within 1 min. ` +
-        'The event did not reach the deploy workflow: check the Logic App run history and the dead-letter container (README, "When something fails").',
+        'The event did not reach the deploy workflow: check the Logic App run history and the dead-letter container (docs/trigger.md, "When something fails").',
     );
     // Listings at 0, 15, 30, 45 and 60 s.
     expect(clock.sleeps).toEqual([15_000, 15_000, 15_000, 15_000]);
@@ -692,6 +692,13 @@ describe('assert-serving', () => {
   it('installs the ml extension version the rollout pins', () => {
     const workflow = readFileSync(join(ROOT, '.github/workflows/e2e.yml'), 'utf8');
     expect(workflow).toContain(`az extension add --name ml --version ${ML_EXTENSION_VERSION} `);
+    // And the docs that show the command name the same version.
+    for (const doc of ['docs/e2e.md', 'docs/rollout.md']) {
+      const versions = [
+        ...readFileSync(join(ROOT, doc), 'utf8').matchAll(/--name ml --version (\S+)/g),
+      ].map((m) => m[1]);
+      expect([doc, versions]).toEqual([doc, [ML_EXTENSION_VERSION]]);
+    }
   });
 });
 

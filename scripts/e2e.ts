@@ -706,7 +706,7 @@ export async function waitForRun(
     if (clock.now() >= appearBy) {
       throw new UserError(
         `No repository_dispatch run named ${JSON.stringify(o.name)} appeared in ${where} within ${minutesText(o.appearTimeoutMs)}. ` +
-          'The event did not reach the deploy workflow: check the Logic App run history and the dead-letter container (README, "When something fails").',
+          'The event did not reach the deploy workflow: check the Logic App run history and the dead-letter container (docs/trigger.md, "When something fails").',
       );
     }
     await pause(appearBy);
