@@ -206,8 +206,16 @@ describe('the rollout', () => {
 
   test('every run: step runs it with node, at the path the stack commits it to', () => {
     expect(runs.map((step) => step.run)).toEqual(
-      PHASES.map((phase) => `node ${ROLLOUT.path} ${phase}`),
+      PHASES.map((phase) => `exec node ${ROLLOUT.path} ${phase}`),
     );
+  });
+
+  test('every run: that invokes it starts with `exec node `, so a cancel signal reaches node', () => {
+    // Without exec, the runner's SIGINT/SIGTERM on cancel goes to the bash around the step,
+    // not to node, which then never rolls back. One command per step: nothing before or after.
+    const invoking = steps.filter((step) => step.run?.includes('rollout.js'));
+    expect(invoking.length).toBe(PHASES.length);
+    for (const step of invoking) expect(step.run).toMatch(/^exec node [^\n;&|]+$/);
   });
 
   test('it runs on an exact Node.js 22 set up before it, without a dependency cache', () => {

@@ -49,13 +49,27 @@ describe('the job summary', () => {
     );
   });
 
+  test('":" too: no emoji shortcode, no autolinked scheme', () => {
+    expect(markdownText(':+1: :smile: https://x javascript:alert(1)')).toBe(
+      '&#58;+1&#58; &#58;smile&#58; https&#58;//x javascript&#58;alert(1)',
+    );
+  });
+
   test('a value stays in its cell: control characters as escapes, the table one line per row', () => {
     const summary = renderSummary(
-      { ...REPORT, modelName: 'a\nb|c\u0007', environment: '</code><script>' },
+      {
+        ...REPORT,
+        modelName: 'a\nb|c\u0007',
+        environment: '</code><script>',
+        endpoint: ':+1:',
+        details: ['see https://x'],
+      },
       1000,
     );
     expect(summary).toContain('| Model | <code>a&#92;nb&#124;c&#92;u0007</code> |');
     expect(summary).toContain('| Environment | <code>&#60;/code&#62;&#60;script&#62;</code> |');
+    expect(summary).toContain('| Endpoint | <code>&#58;+1&#58;</code> |');
+    expect(summary).toContain('\nsee https&#58;//x\n');
     expect(summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(14);
   });
 

@@ -21,14 +21,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { PublishedTarget } from '../lib/deployment-target';
-import type { Az } from '../rollout/az';
+import { ML_EXTENSION_VERSION, type Az } from '../rollout/az';
 import { gitHubIo } from '../rollout/github-io';
 import { readInputs } from '../rollout/inputs';
 import { runPhase, type Phase } from '../rollout/run';
 
 const BUNDLE = path.resolve(__dirname, '../workflows/rollout.js');
 const FAKE_AZ_BIN = path.resolve(__dirname, 'support/fake-az');
-const ML_EXTENSION_VERSION = '2.44.1';
 
 const RESOURCE_GROUP = 'rg-ml';
 const WORKSPACE = 'mlw-demo';
@@ -70,7 +69,10 @@ interface Scenario {
   failedDeployments?: string[];
   /** FAKE_AZ_FAIL: e.g. "ml online-endpoint update@2". */
   fail?: string;
-  /** FAKE_AZ_CANCEL: e.g. "ml online-deployment create@1". */
+  /**
+   * FAKE_AZ_CANCEL, e.g. "ml online-deployment create@1": the run is cancelled (SIGTERM)
+   * while that call is under way (see `node`).
+   */
   cancelAt?: string;
   /** Run only this step instead of validate-then-deploy; `args` replaces the phase. */
   phase?: 'deploy' | 'not-started';
@@ -174,11 +176,51 @@ function readState(root: string, models: AzureState['models']): AzureState {
   return { models, endpoints };
 }
 
-function node(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+/** What the fake az prints when it holds the call FAKE_AZ_CANCEL names. */
+const FAKE_AZ_HOLDING = 'fake az: holding call ';
+/** What the rollout prints once it has seen the signal (rollout/main.ts). */
+const CANCEL_SEEN = 'The run was cancelled (SIGTERM)';
+
+/**
+ * Runs one step of the bundle. With `cancelIn` (the fake az's state folder), the run is
+ * cancelled the way GitHub does it, in lock-step with the processes rather than a clock: the
+ * fake az holds the call FAKE_AZ_CANCEL names and says so; then node gets SIGTERM; once node
+ * says it saw it, the call is released and finishes.
+ */
+function node(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  cancelIn?: string,
+): Promise<StepResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BUNDLE, ...args], { cwd, env }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
+    const release = (): void => {
+      if (cancelIn !== undefined) fs.writeFileSync(path.join(cancelIn, 'release'), '');
+    };
+    const child = execFile(
+      process.execPath,
+      [BUNDLE, ...args],
+      { cwd, env },
+      (error, stdout, stderr) => {
+        // A held call whose rollout ended without it does not wait on.
+        release();
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (cancelIn === undefined) return;
+    let seen = '';
+    let stage: 'held' | 'signalled' | 'released' = 'held';
+    child.stderr?.on('data', (chunk: string) => {
+      seen += chunk;
+      if (stage === 'held' && seen.includes(FAKE_AZ_HOLDING)) {
+        stage = 'signalled';
+        child.kill('SIGTERM');
+      }
+      if (stage === 'signalled' && seen.includes(CANCEL_SEEN)) {
+        stage = 'released';
+        release();
+      }
     });
   });
 }
@@ -260,10 +302,12 @@ async function run(scenario: Scenario = {}): Promise<Run> {
   const setup = setUp(scenario);
   const { repo, env } = setup;
   const result: Partial<Run> = {};
+  // Only the deploy step calls az, so only it can be cancelled in a call.
+  const cancelIn = scenario.cancelAt ? setup.azDir : undefined;
   if (scenario.args) {
     result.other = await node(scenario.args, repo, env);
   } else if (scenario.phase === 'deploy') {
-    result.deploy = await node(['deploy'], repo, env);
+    result.deploy = await node(['deploy'], repo, env, cancelIn);
   } else if (scenario.phase === 'not-started') {
     result.notStarted = await node(['not-started'], repo, env);
   } else {
@@ -272,7 +316,8 @@ async function run(scenario: Scenario = {}): Promise<Run> {
     if (outputs.proceed?.at(-1) === 'true') {
       // The sign-in steps run here in the workflow.
       const startedAt = outputs.started_at?.at(-1) ?? '';
-      result.deploy = await node(['deploy'], repo, { ...env, ROLLOUT_STARTED_AT: startedAt });
+      const deployEnv = { ...env, ROLLOUT_STARTED_AT: startedAt };
+      result.deploy = await node(['deploy'], repo, deployEnv, cancelIn);
     }
   }
   return finish(setup, result);
@@ -727,7 +772,13 @@ describe('a failed rollout is rolled back', () => {
       });
 
       expect(r.deploy?.code).toBe(130);
-      // The call under way finished; nothing after it ran but the rollback.
+      expect(r.deploy?.stderr).toContain(
+        'fake az: holding call ml online-deployment create@1\n' +
+          'The run was cancelled (SIGTERM): the az command under way finishes, then the rollout stops and undoes its changes, if any.\n',
+      );
+      // The call under way finished (the deployment exists, so the rollback deletes it);
+      // nothing after it ran but the rollback.
+      expect(callsOf(r, 'ml online-deployment create')).toHaveLength(1);
       expect(callsOf(r, 'ml online-endpoint invoke')).toEqual([]);
       expect(trafficUpdates(r)).toEqual([]);
       expect(deletedDeployments(r)).toEqual(['model-v2']);
@@ -1163,6 +1214,22 @@ describe('bad input is refused before any Azure call, and nothing in it runs', (
     expect(direct.outputs.proceed).toBeUndefined();
   });
 
+  test('":" is an entity in the job summary: no emoji, no link', async () => {
+    const r = await inProcess(
+      { request: { MODEL_NAME: ':+1:', DEPLOY_ENVIRONMENT: 'https://x' } },
+      'validate',
+    );
+
+    expect(r.validate?.code).toBe(1);
+    expect(r.summary).toContain('| Model | <code>&#58;+1&#58;</code> |');
+    expect(r.summary).toContain('| Environment | <code>https&#58;//x</code> |');
+    expect(r.summary).toContain('- model&#95;name&#58; "&#58;+1&#58;" is not accepted');
+    expect(r.summary).not.toMatch(/:\+1:|https:/);
+    // As the reader sees it:
+    expect(summaryRow(r, 'Model')).toBe(':+1:');
+    expect(summaryRow(r, 'Environment')).toBe('https://x');
+  });
+
   test.concurrent('through the bundle too: nothing in the input runs, no Azure call', async () => {
     const marker = path.join(os.tmpdir(), `rollout-pwned-${process.pid}-${Math.random()}`);
     const request = { MODEL_NAME: `iris$(touch ${marker})`, EVENT_ID: `\`touch ${marker}\`` };
@@ -1230,11 +1297,7 @@ describe('bad input is refused before any Azure call, and nothing in it runs', (
       { endpoint: 'ep; touch x' },
       'iris.endpoint: "ep; touch x" is not accepted; expected an online endpoint name',
     ],
-    [
-      'a field the stack does not publish',
-      { endpointName: 'iris-ep' } as TargetFields,
-      'iris.endpointName: is not a known field',
-    ],
+    ['a required field left out', { endpoint: undefined }, 'iris.endpoint: is required'],
   ])('a bad deployment target (%s) fails with no Azure call', async (_label, target, message) => {
     const scenario: Scenario =
       typeof target === 'string' ? { request: { AML_DEPLOYMENT_TARGETS: target } } : { target };
@@ -1262,6 +1325,78 @@ describe('bad input is refused before any Azure call, and nothing in it runs', (
         '- iris.keepDeployments: 11 is not accepted; expected a whole number from 1 to 10',
         '- iris.endpointSpec: "aml/missing.yml" does not exist in the repository (commit it, or fix the path in the configuration)',
       ].join('\n'),
+    );
+  });
+});
+
+describe('a target written by a newer pipeline (fields this rollout does not know)', () => {
+  // With workflowDelivery "pull-request", AML_DEPLOYMENT_TARGETS changes at deploy and this
+  // file only when its pull request is merged: a newer field must not stop every rollout.
+  const warning = (fields: string): string =>
+    '::warning title=AML rollout::Ignored a field of the deployment target that this workflow does not know (AML_DEPLOYMENT_TARGETS): ' +
+    `${fields}. The workflow file .github/workflows/aml-deploy/rollout.js is older than the configuration; merging the pending workflow pull request picks it up.`;
+  const annotations = (step: StepResult | undefined): string[] =>
+    (step?.stdout ?? '').split('\n').filter((line) => line.startsWith('::'));
+
+  test.concurrent('are ignored with one warning, and the rollout proceeds', async () => {
+    const r = await run({
+      state: { endpoints: V1_SERVING },
+      target: { newField: { any: ['shape'] } } as TargetFields,
+    });
+
+    expect(r.validate?.code).toBe(0);
+    expect(annotations(r.validate)).toEqual([warning('iris.newField')]);
+    expect(r.outputs.proceed).toEqual(['true']);
+    // The deploy step checks again and says so in its log, without a second annotation.
+    expect(r.deploy?.code).toBe(0);
+    expect(annotations(r.deploy)).toEqual([]);
+    expect(r.deploy?.stdout).toContain(
+      warning('iris.newField').replace('::warning title=AML rollout::', ''),
+    );
+    expect(r.state.endpoints[ENDPOINT].traffic).toEqual({ 'model-v1': 0, 'model-v2': 100 });
+    expect(summaryRow(r, 'Outcome')).toBe('succeeded');
+  });
+
+  test('several are named in one warning; a name that is not plain stays one escaped line', async () => {
+    const r = await inProcess(
+      { target: { zNew: 1, 'odd\nname%::error::x': 2 } as TargetFields },
+      'validate',
+    );
+
+    expect(r.validate?.code).toBe(0);
+    expect(annotations(r.validate)).toEqual([
+      '::warning title=AML rollout::Ignored fields of the deployment target that this workflow does not know (AML_DEPLOYMENT_TARGETS): ' +
+        'iris.zNew, iris["odd\\nname%25::error::x"]. The workflow file .github/workflows/aml-deploy/rollout.js is older than the configuration; merging the pending workflow pull request picks them up.',
+    ]);
+    expect(r.outputs.proceed).toEqual(['true']);
+  });
+
+  test.each<[string, TargetFields, string]>([
+    [
+      'a known field with a bad value',
+      { canaryPercent: 150, newField: true } as TargetFields,
+      'iris.canaryPercent: 150 is not accepted; expected a whole number from 0 to 99',
+    ],
+    [
+      'a required field left out (a misspelling is not taken for it)',
+      { endpoint: undefined, newField: 'iris-ep' } as TargetFields,
+      'iris.endpoint: is required',
+    ],
+  ])('%s still fails, with the warning too', async (_label, target, message) => {
+    const r = await inProcess({ target }, 'validate');
+
+    expect(r.validate?.code).toBe(1);
+    expect(r.calls).toEqual([]);
+    expect(r.outputs.proceed).toEqual(['false']);
+    expect(annotations(r.validate)).toEqual([
+      warning('iris.newField'),
+      expect.stringMatching(
+        /^::error title=AML rollout::The deployment target of model iris is invalid/,
+      ),
+    ]);
+    expect(summaryRow(r, 'Outcome')).toBe('failed');
+    expect(summaryText(r)).toContain(
+      `The deployment target of model iris is invalid (AML_DEPLOYMENT_TARGETS):\n- ${message}\n`,
     );
   });
 });

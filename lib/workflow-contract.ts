@@ -26,6 +26,8 @@ export const COMMITTED_FILES = [
 
 /** Path of the deploy workflow in the target repository. */
 export const DEPLOY_WORKFLOW_PATH = COMMITTED_FILES[0].path;
+/** Where the rollout bundle lands in the target repository. */
+export const ROLLOUT_PATH = COMMITTED_FILES[1].path;
 
 /** Non-secret values, published as GitHub environment variables. */
 export const VARIABLE_NAMES = {

@@ -24,8 +24,17 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   // GitHub cancels a run with SIGINT, then SIGTERM: finish the az call under way, roll back.
+  // The first signal is logged, after the abort: the log says when the cancel was seen.
   const cancel = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancel.abort());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (cancel.signal.aborted) return;
+      cancel.abort();
+      process.stderr.write(
+        `The run was cancelled (${signal}): the az command under way finishes, then the rollout stops and undoes its changes, if any.\n`,
+      );
+    });
+  }
   return runPhase(phase, readInputs(process.env), {
     io: gitHubIo({
       summaryFile: process.env[GITHUB_VARIABLES.stepSummary] || undefined,

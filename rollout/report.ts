@@ -81,9 +81,12 @@ export function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
-/** HTML and Markdown punctuation as entities, so text cannot shape the page. */
+/**
+ * HTML and Markdown punctuation as entities, so text cannot shape the page: ":" too, so
+ * that neither `:smile:` becomes an emoji nor `https://...` a link.
+ */
 export function markdownText(text: string): string {
-  return text.replace(/[&<>`|$[\]*_\\]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(/[&<>`|$[\]*_\\:]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function duration(seconds: number): string {

@@ -3,8 +3,10 @@
  * target, before any Azure call (the validate step runs before the sign-in). Every rule is
  * the one lib/ applies to the same value elsewhere: model name and version and the event's
  * fields as the dispatch contract defines them, names as the configuration check accepts
- * them, the target as the stack publishes it. Every problem is collected; values are shown
- * JSON-quoted (`show` in lib/schema.ts), so no input reaches the log raw.
+ * them, the target as the stack publishes it (but fields this rollout does not know are left
+ * out, with a warning: a newer pipeline may have written them; see findTarget). Every problem
+ * is collected; values are shown JSON-quoted (`show` in lib/schema.ts), so no input reaches
+ * the log raw.
  */
 import { AUTH_MODES, githubEnvironment, resourceGroup, workspaceName } from '../lib/config-fields';
 import { endpointName, publishedTarget, type PublishedTarget } from '../lib/deployment-target';
@@ -17,6 +19,7 @@ import {
 } from '../lib/dispatch-contract';
 import { parseJsonSource } from '../lib/json-source';
 import { isPlainObject, oneOf, show, type Rule } from '../lib/schema';
+import { ROLLOUT_PATH } from '../lib/workflow-contract';
 import { ENVIRONMENT_VARIABLES, type Inputs } from './inputs';
 
 const authMode = oneOf(AUTH_MODES);
@@ -102,10 +105,15 @@ export function checkRequest(inputs: Inputs): RequestCheck {
 export type Target = PublishedTarget;
 
 export type TargetLookup =
-  | { readonly kind: 'found'; readonly target: Target }
+  | {
+      readonly kind: 'found';
+      readonly target: Target;
+      /** Paths of fields this rollout does not know, left out (withoutUnknownFields). */
+      readonly ignored: string[];
+    }
   /** The environment serves no such model: nothing to do (a successful, skipped run). */
   | { readonly kind: 'none' }
-  | { readonly kind: 'invalid'; readonly problems: string[] }
+  | { readonly kind: 'invalid'; readonly problems: string[]; readonly ignored: string[] }
   | { readonly kind: 'unreadable'; readonly reason: string };
 
 const FILE_FIELDS = ['endpointSpec', 'deploymentSpec', 'smokeTestRequest'] as const;
@@ -114,7 +122,9 @@ const FILE_FIELDS = ['endpointSpec', 'deploymentSpec', 'smokeTestRequest'] as co
  * Looks the model up in AML_DEPLOYMENT_TARGETS and checks its entry with the rule the stack
  * publishes it by; the files it names must be in the checkout (`isFile`, relative to the
  * repository root). Only this model's entry is checked: another model's entry does not
- * stop this rollout.
+ * stop this rollout. Fields the rule does not know are left out before the check and
+ * listed in `ignored` (see withoutUnknownFields); every other problem fails as it would in
+ * the configuration.
  */
 export function findTarget(
   model: string,
@@ -129,7 +139,7 @@ export function findTarget(
   }
   if (!Object.hasOwn(document, model)) return { kind: 'none' };
 
-  const entry = document[model];
+  const { entry, ignored } = withoutUnknownFields(document[model], model);
   const checked = publishedTarget.check(entry, model);
   const problems =
     'problems' in checked ? checked.problems.map((p) => `${p.path}: ${p.message}`) : [];
@@ -146,8 +156,44 @@ export function findTarget(
       }
     }
   }
-  if ('problems' in checked || problems.length > 0) return { kind: 'invalid', problems };
-  return { kind: 'found', target: checked.value };
+  if ('problems' in checked || problems.length > 0) return { kind: 'invalid', problems, ignored };
+  return { kind: 'found', target: checked.value, ignored };
+}
+
+/**
+ * The entry with only the fields the target rule knows, and the paths of the others.
+ *
+ * With `workflowDelivery: "pull-request"` the stack updates AML_DEPLOYMENT_TARGETS at deploy,
+ * but this file only once its pull request is merged: until then an older rollout reads a
+ * document that a newer pipeline wrote, which may hold a field it does not know. Such a
+ * field is left out (the run warns, see ignoredFieldsWarning) rather than failing every
+ * rollout until the merge. The configuration itself still refuses unknown fields (the same
+ * rule, lib/deployment-target.ts), so a misspelt field never gets this far unnoticed. A rule
+ * that does not list its fields, or an entry that is not an object, is checked as it is.
+ */
+function withoutUnknownFields(
+  entry: unknown,
+  model: string,
+): { readonly entry: unknown; readonly ignored: string[] } {
+  const known = publishedTarget.fields;
+  if (known === undefined || !isPlainObject(entry)) return { entry, ignored: [] };
+  const isKnown = (key: string): boolean => Object.hasOwn(known, key);
+  return {
+    entry: Object.fromEntries(Object.entries(entry).filter(([key]) => isKnown(key))),
+    ignored: Object.keys(entry)
+      .filter((key) => !isKnown(key))
+      .map((key) => fieldPath(model, key)),
+  };
+}
+
+/** `iris.newField`; a key that is not a plain name is JSON-quoted: `iris["a b"]`. */
+function fieldPath(model: string, key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${model}.${key}` : `${model}[${show(key)}]`;
+}
+
+/** What a run says about the fields findTarget ignored (as a warning, once per run). */
+export function ignoredFieldsWarning(ignored: readonly string[]): string {
+  return `Ignored ${ignored.length === 1 ? 'a field' : 'fields'} of the deployment target that this workflow does not know (${ENVIRONMENT_VARIABLES.deploymentTargets}): ${ignored.join(', ')}. The workflow file ${ROLLOUT_PATH} is older than the configuration; merging the pending workflow pull request picks ${ignored.length === 1 ? 'it' : 'them'} up.`;
 }
 
 /** The endpoint a model would use, for the summary of a run that never started; best effort. */

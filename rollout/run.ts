@@ -17,7 +17,14 @@ import { deploy } from './deploy';
 import { ENVIRONMENT_VARIABLES, type Inputs } from './inputs';
 import { deploymentName } from './plan';
 import { oneLine, renderSummary, type Io, type Report } from './report';
-import { checkRequest, endpointOf, findTarget, type Request, type Target } from './request';
+import {
+  checkRequest,
+  endpointOf,
+  findTarget,
+  ignoredFieldsWarning,
+  type Request,
+  type Target,
+} from './request';
 
 export const PHASES = ['validate', 'deploy', 'not-started'] as const;
 
@@ -80,7 +87,7 @@ export async function runPhase(phase: Phase, inputs: Inputs, deps: Dependencies)
   if (phase === 'validate') io.setOutput(STEP_OUTPUTS.startedAt, String(report.startedAt));
   let exitCode = 0;
   try {
-    const { request, target } = checked(ctx, inputs);
+    const { request, target } = checked(ctx, inputs, phase);
     if (phase === 'validate') {
       report.outcome = 'proceeding';
       ctx.log(
@@ -103,7 +110,11 @@ export async function runPhase(phase: Phase, inputs: Inputs, deps: Dependencies)
 }
 
 /** The request and its target, or the run ends (failed, or skipped when there is no target). */
-function checked(ctx: Context, inputs: Inputs): { request: Request; target: Target } {
+function checked(
+  ctx: Context,
+  inputs: Inputs,
+  phase: 'validate' | 'deploy',
+): { request: Request; target: Target } {
   const { report } = ctx;
   const result = checkRequest(inputs);
   if ('problems' in result) {
@@ -118,6 +129,12 @@ function checked(ctx: Context, inputs: Inputs): { request: Request; target: Targ
   const lookup = findTarget(request.modelName, request.deploymentTargets, (path) =>
     ctx.io.isFile(path),
   );
+  if ((lookup.kind === 'found' || lookup.kind === 'invalid') && lookup.ignored.length > 0) {
+    // One warning per run: validate always runs first; the deploy step only logs it again.
+    const warning = ignoredFieldsWarning(lookup.ignored);
+    if (phase === 'validate') ctx.annotate('warning', warning);
+    else ctx.log(warning);
+  }
   switch (lookup.kind) {
     case 'unreadable':
       return ctx.fail(

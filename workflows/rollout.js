@@ -176,7 +176,7 @@ function oneLine(text2) {
   return text2.replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 function markdownText(text2) {
-  return text2.replace(/[&<>`|$[\]*_\\]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text2.replace(/[&<>`|$[\]*_\\:]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 function duration(seconds) {
   const s = Math.max(0, Math.floor(seconds));
@@ -698,6 +698,7 @@ var COMMITTED_FILES = [
   { source: 'workflows/rollout.js', path: '.github/workflows/aml-deploy/rollout.js' },
 ];
 var DEPLOY_WORKFLOW_PATH = COMMITTED_FILES[0].path;
+var ROLLOUT_PATH = COMMITTED_FILES[1].path;
 var VARIABLE_NAMES = {
   authMode: 'AZURE_AUTH_MODE',
   clientId: 'AZURE_CLIENT_ID',
@@ -1296,7 +1297,7 @@ function findTarget(model, deploymentTargets, isFile) {
     return { kind: 'unreadable', reason: `${show(document)} is not a JSON object ({...})` };
   }
   if (!Object.hasOwn(document, model)) return { kind: 'none' };
-  const entry = document[model];
+  const { entry, ignored } = withoutUnknownFields(document[model], model);
   const checked2 = publishedTarget.check(entry, model);
   const problems =
     'problems' in checked2 ? checked2.problems.map((p) => `${p.path}: ${p.message}`) : [];
@@ -1312,8 +1313,25 @@ function findTarget(model, deploymentTargets, isFile) {
       }
     }
   }
-  if ('problems' in checked2 || problems.length > 0) return { kind: 'invalid', problems };
-  return { kind: 'found', target: checked2.value };
+  if ('problems' in checked2 || problems.length > 0) return { kind: 'invalid', problems, ignored };
+  return { kind: 'found', target: checked2.value, ignored };
+}
+function withoutUnknownFields(entry, model) {
+  const known = publishedTarget.fields;
+  if (known === void 0 || !isPlainObject(entry)) return { entry, ignored: [] };
+  const isKnown = (key) => Object.hasOwn(known, key);
+  return {
+    entry: Object.fromEntries(Object.entries(entry).filter(([key]) => isKnown(key))),
+    ignored: Object.keys(entry)
+      .filter((key) => !isKnown(key))
+      .map((key) => fieldPath(model, key)),
+  };
+}
+function fieldPath(model, key) {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${model}.${key}` : `${model}[${show(key)}]`;
+}
+function ignoredFieldsWarning(ignored) {
+  return `Ignored ${ignored.length === 1 ? 'a field' : 'fields'} of the deployment target that this workflow does not know (${ENVIRONMENT_VARIABLES.deploymentTargets}): ${ignored.join(', ')}. The workflow file ${ROLLOUT_PATH} is older than the configuration; merging the pending workflow pull request picks ${ignored.length === 1 ? 'it' : 'them'} up.`;
 }
 function endpointOf(model, deploymentTargets) {
   const parsed = parseJsonSource(deploymentTargets);
@@ -1372,7 +1390,7 @@ async function runPhase(phase, inputs, deps) {
   if (phase === 'validate') io.setOutput(STEP_OUTPUTS.startedAt, String(report.startedAt));
   let exitCode = 0;
   try {
-    const { request, target } = checked(ctx, inputs);
+    const { request, target } = checked(ctx, inputs, phase);
     if (phase === 'validate') {
       report.outcome = 'proceeding';
       ctx.log(
@@ -1394,7 +1412,7 @@ async function runPhase(phase, inputs, deps) {
   if (report.outcome !== 'proceeding') io.appendSummary(renderSummary(report, io.now()));
   return exitCode;
 }
-function checked(ctx, inputs) {
+function checked(ctx, inputs, phase) {
   const { report } = ctx;
   const result = checkRequest(inputs);
   if ('problems' in result) {
@@ -1409,6 +1427,11 @@ function checked(ctx, inputs) {
   const lookup = findTarget(request.modelName, request.deploymentTargets, (path) =>
     ctx.io.isFile(path),
   );
+  if ((lookup.kind === 'found' || lookup.kind === 'invalid') && lookup.ignored.length > 0) {
+    const warning = ignoredFieldsWarning(lookup.ignored);
+    if (phase === 'validate') ctx.annotate('warning', warning);
+    else ctx.log(warning);
+  }
   switch (lookup.kind) {
     case 'unreadable':
       return ctx.fail(
@@ -1441,7 +1464,16 @@ async function main(argv) {
     return 2;
   }
   const cancel = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => cancel.abort());
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (cancel.signal.aborted) return;
+      cancel.abort();
+      process.stderr.write(
+        `The run was cancelled (${signal}): the az command under way finishes, then the rollout stops and undoes its changes, if any.
+`,
+      );
+    });
+  }
   return runPhase(phase, readInputs(process.env), {
     io: gitHubIo({
       summaryFile: process.env[GITHUB_VARIABLES.stepSummary] || void 0,
