@@ -8,7 +8,7 @@ import { ApplicationPasswordA as ApplicationPassword } from '@cdktf/provider-azu
 import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-environment';
 import { RepositoryEnvironmentDeploymentPolicy } from '@cdktf/provider-github/lib/repository-environment-deployment-policy';
 import { RepositoryPullRequest } from '@cdktf/provider-github/lib/repository-pull-request';
-import { WORKFLOW_UPDATE_BRANCH } from '../constructs/github-wiring';
+import { WORKFLOW_UPDATE_BRANCH } from '../lib/workflow-contract';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { TerraformResource, Testing } from 'cdktf';
 import { terraformLiteral } from '../lib/terraform-literal';
@@ -423,7 +423,14 @@ describe('GitHub wiring', () => {
       // What it says is evaluated in conditions.test.ts.
       expect(lookups(s)[1]).toMatchObject({
         endpoint: 'repos/contoso/mlops-models/branches/release/v2',
-        lifecycle: { postcondition: [{ condition: '${self.code == 200}' }] },
+        lifecycle: {
+          postcondition: [
+            {
+              condition:
+                '${self.code == 200 && try(jsondecode(self.body).name, "") == "release/v2"}',
+            },
+          ],
+        },
       });
       // And a warning when it is not the default branch, where repository_dispatch runs.
       expect(JSON.parse(s).check['github-wiring-dispatch-branch'].assert[0].condition).toBe(
@@ -463,18 +470,20 @@ describe('GitHub wiring', () => {
       });
     });
 
-    test("switching forgets the other way's resources (removed, destroy = false), never deletes them", () => {
-      const addresses = (stack: string) =>
-        ['github_repository_file', 'github_repository_pull_request'].flatMap((type) =>
-          Object.keys(resourcesOf(stack, type)).map((id) => `${type}.${id}`),
+    test("switching forgets the other way's files (removed, destroy = false), never deletes them", () => {
+      const files = (stack: string) =>
+        Object.keys(resourcesOf(stack, 'github_repository_file')).map(
+          (id) => `github_repository_file.${id}`,
         );
       const forgotten = (stack: string) =>
         JSON.parse(stack).removed.map((r: any) => {
           expect(r.lifecycle).toEqual({ destroy: false });
           return r.from;
         });
-      expect(forgotten(s).sort()).toEqual(addresses(oidc).sort());
-      expect(forgotten(oidc).sort()).toEqual(addresses(s).sort());
+      expect(forgotten(s).sort()).toEqual(files(oidc).sort());
+      expect(forgotten(oidc).sort()).toEqual(files(s).sort());
+      // Not the pull request: switching to commit destroys it, which closes it if still open.
+      expect(forgotten(oidc).join()).not.toContain('github_repository_pull_request');
     });
 
     test('commit delivery (the default) opens no pull request', () => {

@@ -513,8 +513,15 @@ describe('identities', () => {
     for (const a of Object.values<any>(resources('azurerm_role_assignment'))) {
       expect(a.scope).not.toMatch(/azurerm_storage_(account|container)\./);
     }
-    // Destroy removes the lock before the container it would otherwise refuse to delete.
-    expect(lock.depends_on).toEqual(['azurerm_storage_container.state_container_1883D0F8']);
+    // Destroy removes the lock before the container it would otherwise refuse to delete, and
+    // it comes only after every role on the state (an upgrade deletes older ones first).
+    const stateRoles = Object.entries<any>(resources('azurerm_role_assignment'))
+      .filter(([, a]) => a.scope === '${azurerm_resource_group.state_resource-group_A8C9B806.id}')
+      .map(([id]) => `azurerm_role_assignment.${id}`);
+    expect(stateRoles).toHaveLength(5);
+    expect([...lock.depends_on].sort()).toEqual(
+      ['azurerm_storage_container.state_container_1883D0F8', ...stateRoles].sort(),
+    );
   });
 });
 

@@ -113,7 +113,13 @@ describe('the repository and the branch must exist', () => {
   const lookups = Object.values<any>(json.data.github_rest_api);
   const [repository] = lookups[0].lifecycle.postcondition as Condition[];
   const [branch] = lookups[1].lifecycle.postcondition as Condition[];
-  const answered = (code: number, status: string) => ({ 'self.code': code, 'self.status': status });
+  const answered = (code: number, status: string, body: object = { message: 'Not Found' }) => ({
+    'self.code': code,
+    'self.status': status,
+    'self.body': JSON.stringify(body),
+  });
+  // GitHub's example answers (@octokit/openapi): a branch, and a repository.
+  const branchAnswer = api.components.examples['branch-with-protection'].value;
 
   test('read first, then the branch', () => {
     expect(lookups.map((l) => l.endpoint)).toEqual([
@@ -126,8 +132,17 @@ describe('the repository and the branch must exist', () => {
   });
 
   test('found: the plan goes on', () => {
-    expect(evaluate(repository, answered(200, '200 OK'))).toEqual({ ok: true });
-    expect(evaluate(branch, answered(200, '200 OK'))).toEqual({ ok: true });
+    expect(evaluate(repository, answered(200, '200 OK', HELLO_WORLD))).toEqual({ ok: true });
+    expect(
+      evaluate(branch, answered(200, '200 OK', { ...branchAnswer, name: 'release/v2' })),
+    ).toEqual({ ok: true });
+  });
+
+  test('renamed: GitHub answers with the branch it became, and the plan stops', () => {
+    expect(evaluate(branch, answered(200, '200 OK', branchAnswer))).toEqual({
+      ok: false,
+      message: `Branch "release/v2" does not exist in contoso/mlops-models (GitHub answered 200 OK with the branch it was renamed to, ${branchAnswer.name}): create it, correct github.branch, or leave github.branch out to use the default branch.`,
+    });
   });
 
   test('missing: the plan stops, naming what is missing', () => {

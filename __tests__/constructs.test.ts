@@ -11,7 +11,8 @@ import { DispatchTokenVault } from '../constructs/dispatch-token-vault';
 import { FailureAlerts } from '../constructs/failure-alerts';
 import { FederatedApplication } from '../constructs/federated-application';
 import { GitHubRepository } from '../constructs/github-repository';
-import { GitHubWiring, WORKFLOW_UPDATE_BRANCH } from '../constructs/github-wiring';
+import { GitHubWiring } from '../constructs/github-wiring';
+import { WORKFLOW_UPDATE_BRANCH } from '../lib/workflow-contract';
 import { InfraIdentities, infraTargets } from '../constructs/infra-identities';
 import { ModelRegisteredEvents } from '../constructs/model-registered-events';
 import { ModelRegisteredTrigger } from '../constructs/model-registered-trigger';
@@ -111,13 +112,15 @@ describe('GitHubRepository', () => {
     expect(branch).toMatch(/^\$\{TfToken/);
   });
 
-  test('a branch: it must exist', () => {
+  test('a branch: it must exist under that name', () => {
     const tf = alone(
       (s) => new GitHubRepository(s, 'r', { owner: 'o', repository: 'models', branch: 'dev' }),
     );
     const branch = values(tf.data.github_rest_api).find((d) => d.endpoint.includes('/branches/'));
     expect(branch.endpoint).toBe('repos/o/models/branches/dev');
-    expect(branch.lifecycle.postcondition[0].condition).toBe('${self.code == 200}');
+    expect(branch.lifecycle.postcondition[0].condition).toBe(
+      '${self.code == 200 && try(jsondecode(self.body).name, "") == "dev"}',
+    );
   });
 });
 

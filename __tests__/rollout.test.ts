@@ -1334,7 +1334,7 @@ describe('a target written by a newer pipeline (fields this rollout does not kno
   // file only when its pull request is merged: a newer field must not stop every rollout.
   const warning = (fields: string): string =>
     '::warning title=AML rollout::Ignored a field of the deployment target that this workflow does not know (AML_DEPLOYMENT_TARGETS): ' +
-    `${fields}. The workflow file .github/workflows/aml-deploy/rollout.js is older than the configuration; merging the pending workflow pull request picks it up.`;
+    `${fields}. The workflow file .github/workflows/aml-deploy/rollout.js is older than the configuration: it is updated when the environment that commits the workflow deploys, and with workflowDelivery "pull-request" when that pull request is merged.`;
   const annotations = (step: StepResult | undefined): string[] =>
     (step?.stdout ?? '').split('\n').filter((line) => line.startsWith('::'));
 
@@ -1366,7 +1366,7 @@ describe('a target written by a newer pipeline (fields this rollout does not kno
     expect(r.validate?.code).toBe(0);
     expect(annotations(r.validate)).toEqual([
       '::warning title=AML rollout::Ignored fields of the deployment target that this workflow does not know (AML_DEPLOYMENT_TARGETS): ' +
-        'iris.zNew, iris["odd\\nname%25::error::x"]. The workflow file .github/workflows/aml-deploy/rollout.js is older than the configuration; merging the pending workflow pull request picks them up.',
+        'iris.zNew, iris["odd\\nname%25::error::x"]. The workflow file .github/workflows/aml-deploy/rollout.js is older than the configuration: it is updated when the environment that commits the workflow deploys, and with workflowDelivery "pull-request" when that pull request is merged.',
     ]);
     expect(r.outputs.proceed).toEqual(['true']);
   });

@@ -10,7 +10,8 @@ export interface GitHubRepositoryProps {
   readonly repository: string;
   /**
    * A branch that must exist: the plan fails with a message naming it when it does not.
-   * Letters, digits, ".", "_", "-" and "/" only (lib/config.ts), so it is a safe URL path.
+   * Letters, digits, ".", "_", "-" and "/" only (lib/config.ts), so it is a safe URL path and
+   * a safe literal inside a Terraform string.
    * @default - the repository's default branch, which always exists
    */
   readonly branch?: string;
@@ -65,8 +66,11 @@ export class GitHubRepository extends Construct {
         lifecycle: {
           postcondition: [
             {
-              condition: '${self.code == 200}',
-              errorMessage: `Branch "${props.branch}" does not exist in ${owner}/${repository} (GitHub answered \${self.status}): create it, correct github.branch, or leave github.branch out to use the default branch.`,
+              // GitHub answers for a renamed branch with the branch it became (a redirect
+              // that the provider follows): the name must be the one asked for. try():
+              // Terraform evaluates both sides of &&, and an error body has no name.
+              condition: `\${self.code == 200 && try(jsondecode(self.body).name, "") == "${props.branch}"}`,
+              errorMessage: `Branch "${props.branch}" does not exist in ${owner}/${repository} (GitHub answered \${self.status}\${self.code == 200 ? " with the branch it was renamed to, \${try(jsondecode(self.body).name, "")}" : ""}): create it, correct github.branch, or leave github.branch out to use the default branch.`,
             },
           ],
         },

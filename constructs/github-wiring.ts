@@ -9,6 +9,7 @@ import { RepositoryPullRequest } from '@cdktf/provider-github/lib/repository-pul
 import { Fn, Op } from 'cdktf';
 import { Construct } from 'constructs';
 import { terraformLiteral } from '../lib/terraform-literal';
+import { WORKFLOW_UPDATE_BRANCH } from '../lib/workflow-contract';
 import type { GitHubRepository } from './github-repository';
 import { addCheck, forgetResource } from './terraform-blocks';
 
@@ -22,11 +23,6 @@ export interface CommittedFile {
 
 /** How the committed files reach the branch. */
 export type WorkflowDelivery = 'commit' | 'pull-request';
-
-/** The branch that carries the files in `pull-request` delivery. */
-export const WORKFLOW_UPDATE_BRANCH = 'aml-deploy-pipeline/workflow';
-
-const PULL_REQUEST_ID = 'workflow-pull-request';
 
 export const COMMIT_MESSAGE = 'Update AML deploy workflow (managed by aml-deploy-pipeline)';
 
@@ -151,17 +147,18 @@ export class GitHubWiring extends Construct {
     const { repository, github } = props;
     const viaPullRequest = props.delivery === 'pull-request';
     // Construct IDs cannot hold '/'; an ID stays stable as long as the path does. Each way
-    // of delivery has its own addresses, and switching forgets the other way's resources
+    // of delivery has its own file addresses, and switching forgets the other way's files
     // instead of destroying them: deleting a file commits its deletion, so a switch would
     // otherwise delete the deploy workflow from the branch until the pull request merges.
+    // The pull request itself is destroyed, which closes it if open (the provider's Delete;
+    // a merged one is left alone): left open, it could be merged over the committed files,
+    // and a later switch back would open a second one for the same branches, which GitHub
+    // refuses (422).
     const fileId = (path: string, delivery: WorkflowDelivery) =>
       `${delivery === 'commit' ? 'file' : 'proposed-file'}-${path.replace(/\//g, '_')}`;
     const other: WorkflowDelivery = viaPullRequest ? 'commit' : 'pull-request';
     for (const file of props.files) {
       forgetResource(this, RepositoryFile.tfResourceType, fileId(file.path, other));
-    }
-    if (!viaPullRequest) {
-      forgetResource(this, RepositoryPullRequest.tfResourceType, PULL_REQUEST_ID);
     }
     const files = props.files.map(
       (file) =>
@@ -183,7 +180,7 @@ export class GitHubWiring extends Construct {
         }),
     );
     if (!viaPullRequest || files.length === 0) return;
-    new RepositoryPullRequest(this, PULL_REQUEST_ID, {
+    new RepositoryPullRequest(this, 'workflow-pull-request', {
       baseRepository: repository,
       baseRef: github.branch,
       headRef: WORKFLOW_UPDATE_BRANCH,

@@ -178,6 +178,8 @@ export const ROLE_DEFINITION_PROPAGATION = '120s';
 export class InfraIdentities extends Construct {
   public readonly plan: FederatedApplication;
   public readonly apply: FederatedApplication;
+  /** The role assignments on the state's resource group. */
+  public readonly stateRoles: readonly RoleAssignment[];
 
   constructor(scope: Construct, id: string, props: InfraIdentitiesProps) {
     super(scope, id);
@@ -209,7 +211,7 @@ export class InfraIdentities extends Construct {
       ),
     });
 
-    this.grantState(props.stateResourceGroupId);
+    this.stateRoles = this.grantState(props.stateResourceGroupId);
     this.grantGraph();
     const refreshRoles = this.planRefreshRoles(props.namePrefix, props.targets);
     for (const target of props.targets) {
@@ -242,34 +244,34 @@ export class InfraIdentities extends Construct {
    * state. Both read the account itself, which the backend looks up when it is configured
    * with a resource group. Granted on the state resource group, which holds only the account.
    */
-  private grantState(scope: string): void {
+  private grantState(scope: string): RoleAssignment[] {
     const { plan, apply } = this;
-    this.assign(
-      'plan-state-reader',
-      plan.principalId,
-      scope,
-      { name: 'Storage Blob Data Reader' },
-      'cdktf diff reads the state of the environment stacks (plans run with -lock=false)',
-    );
-    this.assign(
-      'apply-state-writer',
-      apply.principalId,
-      scope,
-      { name: 'Storage Blob Data Contributor' },
-      'cdktf deploy locks (blob lease) and writes the state of the environment stacks',
-    );
-    for (const [who, principalId] of [
-      ['plan', plan.principalId],
-      ['apply', apply.principalId],
-    ] as const) {
+    const writers = [
+      this.assign(
+        'plan-state-reader',
+        plan.principalId,
+        scope,
+        { name: 'Storage Blob Data Reader' },
+        'cdktf diff reads the state of the environment stacks (plans run with -lock=false)',
+      ),
+      this.assign(
+        'apply-state-writer',
+        apply.principalId,
+        scope,
+        { name: 'Storage Blob Data Contributor' },
+        'cdktf deploy locks (blob lease) and writes the state of the environment stacks',
+      ),
+    ];
+    const readers = (['plan', 'apply'] as const).map((who) =>
       this.assign(
         `${who}-state-account-reader`,
-        principalId,
+        this[who].principalId,
         scope,
         { name: 'Reader' },
         'The azurerm backend looks up the state account when configured with its resource group',
-      );
-    }
+      ),
+    );
+    return [...writers, ...readers];
   }
 
   /** Microsoft Graph application permissions (need a Privileged Role Administrator's consent). */

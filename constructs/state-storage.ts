@@ -58,6 +58,8 @@ export class StateStorage extends Construct {
   public readonly containerName: string;
   /** ARM ID of the container: the scope of the blob data roles. */
   public readonly containerId: string;
+  /** The account's delete lock (its `dependsOn` may grow: see the bootstrap stack). */
+  public readonly lock: ManagementLock;
 
   constructor(scope: Construct, id: string, props: StateStorageProps) {
     super(scope, id);
@@ -92,7 +94,7 @@ export class StateStorage extends Construct {
       containerAccessType: 'private',
       lifecycle,
     });
-    new ManagementLock(this, 'delete-lock', {
+    this.lock = new ManagementLock(this, 'delete-lock', {
       name: 'terraform-state-do-not-delete',
       scope: account.id,
       lockLevel: 'CanNotDelete',

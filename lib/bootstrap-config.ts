@@ -66,6 +66,11 @@ export function applyEnvironment(environment: string): string {
   return `infra-${environment}`;
 }
 
+/** How many environments the apply identity can trust with a subject form. */
+function maxEnvironments(form: OidcSubjectForm): number {
+  return Math.floor(MAX_FEDERATED_CREDENTIALS / credentialsPerContext(form));
+}
+
 export const bootstrapSchema = object({
   $schema: schemaReference,
   azure: required(
@@ -123,7 +128,7 @@ export const bootstrapSchema = object({
       ),
       oidcSubject: optional(
         oidcSubjectForm,
-        'Which OIDC subject form the plan and apply identities trust (see the environment field `github.oidcSubject`). An application holds at most 20 federated credentials, so `both` allows 10 environments and one form 20.',
+        `Which OIDC subject form the plan and apply identities trust (see the environment field \`github.oidcSubject\`). An application holds at most ${MAX_FEDERATED_CREDENTIALS} federated credentials, so \`both\` allows ${maxEnvironments('both')} environments and one form ${maxEnvironments('legacy')}.`,
         { default: DEFAULT_OIDC_SUBJECT },
       ),
     }),
@@ -138,7 +143,7 @@ export const bootstrapSchema = object({
         uniqueName: 'environment',
       },
     ),
-    "The environments (`config/<name>.json`) whose resource groups and state the identities get rights on, in the order the deploy workflow deploys them. Each one's deploy job runs in the GitHub environment `infra-<name>` of this repository, which the apply identity trusts.",
+    `The environments (\`config/<name>.json\`) whose resource groups and state the identities get rights on, in the order the deploy workflow deploys them. Each one's deploy job runs in the GitHub environment \`${applyEnvironment('<name>')}\` of this repository, which the apply identity trusts.`,
   ),
   namePrefix: optional(
     namePrefix,
@@ -180,7 +185,7 @@ function crossFieldProblems(json: unknown): Problem[] {
   const form = at(at(json, 'github'), 'oidcSubject') ?? DEFAULT_OIDC_SUBJECT;
   if (Array.isArray(environments) && (OIDC_SUBJECT_FORMS as readonly unknown[]).includes(form)) {
     const per = credentialsPerContext(form as OidcSubjectForm);
-    const max = Math.floor(MAX_FEDERATED_CREDENTIALS / per);
+    const max = maxEnvironments(form as OidcSubjectForm);
     if (environments.length > max) {
       problems.push({
         path: 'environments',

@@ -26,7 +26,7 @@ import {
   workspaceName,
 } from './config-fields';
 import { parseJsonSource } from './json-source';
-import { SECRET_NAMES } from './workflow-contract';
+import { SECRET_NAMES, WORKFLOW_UPDATE_BRANCH } from './workflow-contract';
 import {
   boolean,
   integer,
@@ -134,7 +134,7 @@ export const environmentSchema = object({
       ),
       workflowDelivery: optional(
         oneOf(['commit', 'pull-request']),
-        "How the workflow files reach the branch. `commit`: committed straight to it (a branch rule that requires pull requests refuses that, unless the GitHub token's owner is on the rule's bypass list). `pull-request`: committed to the branch `aml-deploy-pipeline/workflow`, with a pull request to the branch that someone merges; a new one opens whenever the files change. The environment's variables and secrets still change at deploy, before the merge. Switching deletes nothing: Terraform forgets the files (and pull request) of the other way, which stay where they are.",
+        `How the workflow files reach the branch. \`commit\`: committed straight to it (a branch rule that requires pull requests refuses that, unless the GitHub token's owner may bypass the rule: see the README). \`pull-request\`: committed to the branch \`${WORKFLOW_UPDATE_BRANCH}\`, with a pull request to the branch that someone merges; a new one opens whenever the files change. The environment's variables and secrets still change at deploy, before the merge. Switching deletes no file: Terraform forgets the other way's files, which stay where they are; switching to \`commit\` closes the pull request if it is still open.`,
         { default: 'commit' },
       ),
       oidcSubject: optional(

@@ -11,8 +11,8 @@
  * The context is `environment:NAME` for a job in a GitHub environment, and `pull_request`
  * for a pull request job without one.
  *
- * Every name and ID comes from GitHub itself (the provider's `github_repository` and
- * `github_user` data sources), never from the configuration's spelling: a config that writes
+ * Every name and ID comes from GitHub itself (`GET /repos/{owner}/{repo}`, read at plan time
+ * by constructs/github-repository.ts), never from the configuration's spelling: a config that writes
  * `Contoso` for `contoso` still trusts the subject GitHub signs.
  */
 import { createHash } from 'node:crypto';

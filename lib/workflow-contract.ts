@@ -29,6 +29,9 @@ export const DEPLOY_WORKFLOW_PATH = COMMITTED_FILES[0].path;
 /** Where the rollout bundle lands in the target repository. */
 export const ROLLOUT_PATH = COMMITTED_FILES[1].path;
 
+/** The branch that carries the files in `pull-request` delivery. */
+export const WORKFLOW_UPDATE_BRANCH = 'aml-deploy-pipeline/workflow';
+
 /** Non-secret values, published as GitHub environment variables. */
 export const VARIABLE_NAMES = {
   authMode: 'AZURE_AUTH_MODE',

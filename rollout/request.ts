@@ -163,11 +163,12 @@ export function findTarget(
 /**
  * The entry with only the fields the target rule knows, and the paths of the others.
  *
- * With `workflowDelivery: "pull-request"` the stack updates AML_DEPLOYMENT_TARGETS at deploy,
- * but this file only once its pull request is merged: until then an older rollout reads a
+ * Each environment's deploy updates its AML_DEPLOYMENT_TARGETS, but this file changes only
+ * when the environment that commits the workflow deploys (with `workflowDelivery:
+ * "pull-request"`, once its pull request is merged): until then an older rollout reads a
  * document that a newer pipeline wrote, which may hold a field it does not know. Such a
  * field is left out (the run warns, see ignoredFieldsWarning) rather than failing every
- * rollout until the merge. The configuration itself still refuses unknown fields (the same
+ * rollout until then. The configuration itself still refuses unknown fields (the same
  * rule, lib/deployment-target.ts), so a misspelt field never gets this far unnoticed. A rule
  * that does not list its fields, or an entry that is not an object, is checked as it is.
  */
@@ -193,7 +194,7 @@ function fieldPath(model: string, key: string): string {
 
 /** What a run says about the fields findTarget ignored (as a warning, once per run). */
 export function ignoredFieldsWarning(ignored: readonly string[]): string {
-  return `Ignored ${ignored.length === 1 ? 'a field' : 'fields'} of the deployment target that this workflow does not know (${ENVIRONMENT_VARIABLES.deploymentTargets}): ${ignored.join(', ')}. The workflow file ${ROLLOUT_PATH} is older than the configuration; merging the pending workflow pull request picks ${ignored.length === 1 ? 'it' : 'them'} up.`;
+  return `Ignored ${ignored.length === 1 ? 'a field' : 'fields'} of the deployment target that this workflow does not know (${ENVIRONMENT_VARIABLES.deploymentTargets}): ${ignored.join(', ')}. The workflow file ${ROLLOUT_PATH} is older than the configuration: it is updated when the environment that commits the workflow deploys, and with workflowDelivery "pull-request" when that pull request is merged.`;
 }
 
 /** The endpoint a model would use, for the summary of a run that never started; best effort. */

@@ -4,7 +4,7 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { GithubProvider } from '@cdktf/provider-github/lib/provider';
 import { TimeProvider } from '@cdktf/provider-time/lib/provider';
-import { Aspects, TerraformOutput, TerraformStack } from 'cdktf';
+import { Aspects, TerraformOutput, TerraformStack, dependable } from 'cdktf';
 import type { Construct } from 'constructs';
 import { GitHubRepository } from '../constructs/github-repository';
 import { InfraIdentities, infraTargets } from '../constructs/infra-identities';
@@ -66,7 +66,7 @@ export class BootstrapStack extends TerraformStack {
     });
     // The person who bootstraps migrates each environment's local state into the container
     // (and can restore a version); everyone else goes through the workflows.
-    new RoleAssignment(this, 'operator-state-writer', {
+    const operatorWriter = new RoleAssignment(this, 'operator-state-writer', {
       scope: state.resourceGroupId,
       roleDefinitionName: 'Storage Blob Data Contributor',
       principalId: new DataAzurermClientConfig(this, 'operator', {}).objectId,
@@ -86,6 +86,13 @@ export class BootstrapStack extends TerraformStack {
       stateResourceGroupId: state.resourceGroupId,
       targets: infraTargets(environments),
     });
+    // The lock comes after every role on the state. Bootstraps made before 2026-11-30 held
+    // these roles on the account and the container: their replacements delete those, which
+    // the lock (removed by hand first, docs/upgrading.md) must not block by coming back first.
+    state.lock.dependsOn = [
+      ...(state.lock.dependsOn ?? []),
+      ...[operatorWriter, ...identities.stateRoles].map(dependable),
+    ];
 
     const outputs: Record<keyof typeof BOOTSTRAP_OUTPUT_NAMES, [string, string]> = {
       planClientId: [identities.plan.clientId, 'Repository variable PLAN_CLIENT_ID'],

@@ -1331,7 +1331,7 @@ function fieldPath(model, key) {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${model}.${key}` : `${model}[${show(key)}]`;
 }
 function ignoredFieldsWarning(ignored) {
-  return `Ignored ${ignored.length === 1 ? 'a field' : 'fields'} of the deployment target that this workflow does not know (${ENVIRONMENT_VARIABLES.deploymentTargets}): ${ignored.join(', ')}. The workflow file ${ROLLOUT_PATH} is older than the configuration; merging the pending workflow pull request picks ${ignored.length === 1 ? 'it' : 'them'} up.`;
+  return `Ignored ${ignored.length === 1 ? 'a field' : 'fields'} of the deployment target that this workflow does not know (${ENVIRONMENT_VARIABLES.deploymentTargets}): ${ignored.join(', ')}. The workflow file ${ROLLOUT_PATH} is older than the configuration: it is updated when the environment that commits the workflow deploys, and with workflowDelivery "pull-request" when that pull request is merged.`;
 }
 function endpointOf(model, deploymentTargets) {
   const parsed = parseJsonSource(deploymentTargets);
