@@ -83,6 +83,8 @@ export interface HttpAction extends ActionBase {
     };
     readonly retryPolicy: RetryPolicy;
   };
+  /** How long the action may take, retries included; then it ends TimedOut. */
+  readonly limit: { readonly timeout: string };
   readonly runtimeConfiguration?: SecureDataConfiguration;
 }
 
@@ -202,24 +204,27 @@ export const KEY_VAULT_API_VERSION = '7.4';
 export const KEY_VAULT_AUDIENCE = 'https://vault.azure.net';
 
 /**
- * Event Grid waits 30 s for the trigger's answer. Retry waits are budgeted at 20 s, which
- * leaves 10 s for the at most five HTTP round trips of a one-event delivery (two to Key
- * Vault, three to GitHub). See {@link GITHUB_RETRY_POLICY}.
+ * Event Grid waits 30 s for the trigger's answer, then retries the delivery (and a late
+ * answer may have dispatched already: a duplicate). Both HTTP actions are bounded, retries
+ * included, so that the run answers inside the window whatever Key Vault and GitHub do: a
+ * server that never answers would otherwise hold an attempt for 120 s. The two limits add up
+ * to 26 s, which leaves 4 s for the rest of the run and the answer.
  */
-export const RETRY_WAIT_BUDGET_SECONDS = 20;
+export const EVENT_GRID_ANSWER_SECONDS = 30;
 
 /**
- * Key Vault: one retry after 5 s (the Consumption minimum interval) on 408/429/5xx.
- * Worst-case wait: 5 s.
+ * Key Vault: one retry after 5 s (the Consumption minimum interval) on 408/429/5xx; the
+ * action gives up after 8 s in all (the wait and two quick attempts).
  */
 export const KEY_VAULT_RETRY_POLICY: RetryPolicy = { type: 'fixed', count: 1, interval: 'PT5S' };
+export const KEY_VAULT_TIMEOUT = 'PT8S';
 
 /**
  * GitHub: two retries on 408/429/5xx with exponential back-off. Logic Apps draws retry n
  * uniformly from [max(2^(n-2)·interval, min), min(2^(n-1)·interval, max)] (retry 1 from
  * [max(0, min), min(interval, max)]): here retry 1 waits 5 s and retry 2 waits 5–10 s, so at
- * most 15 s. With the Key Vault read's 5 s that is {@link RETRY_WAIT_BUDGET_SECONDS}.
- * A 4xx other than 408/429 (e.g. 422 invalid payload, 401 bad token) is not retried.
+ * most 15 s; the action gives up after 18 s in all. A 4xx other than 408/429 (e.g. 422
+ * invalid payload, 401 bad token) is not retried.
  */
 export const GITHUB_RETRY_POLICY: RetryPolicy = {
   type: 'exponential',
@@ -228,6 +233,7 @@ export const GITHUB_RETRY_POLICY: RetryPolicy = {
   minimumInterval: 'PT5S',
   maximumInterval: 'PT10S',
 };
+export const GITHUB_TIMEOUT = 'PT18S';
 
 const SECURE_INPUTS_AND_OUTPUTS: SecureDataConfiguration = {
   secureData: { properties: ['inputs', 'outputs'] },
@@ -429,6 +435,7 @@ function readGitHubToken(props: LogicAppDefinitionProps): HttpAction {
       authentication: { type: 'ManagedServiceIdentity', audience: KEY_VAULT_AUDIENCE },
       retryPolicy: KEY_VAULT_RETRY_POLICY,
     },
+    limit: { timeout: KEY_VAULT_TIMEOUT },
     runAfter: {},
     runtimeConfiguration: SECURE_INPUTS_AND_OUTPUTS,
   };
@@ -490,6 +497,7 @@ function dispatch(props: LogicAppDefinitionProps): HttpAction {
       body: { event_type: DISPATCH_EVENT_TYPE, client_payload: clientPayload },
       retryPolicy: GITHUB_RETRY_POLICY,
     },
+    limit: { timeout: GITHUB_TIMEOUT },
     runAfter: { [ACTION_NAMES.parseModelRegistered]: ['Succeeded'] },
     runtimeConfiguration: SECURE_INPUTS_AND_OUTPUTS,
   };

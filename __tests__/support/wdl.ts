@@ -63,6 +63,8 @@ export interface WdlAction {
     readonly secureData?: { readonly properties?: readonly string[] };
   };
   readonly operationOptions?: string;
+  /** Http: `timeout` (ISO 8601) bounds the whole action, retries included. */
+  readonly limit?: { readonly timeout?: unknown };
 }
 
 export interface WdlDefinition {
@@ -92,9 +94,23 @@ export interface OutgoingRequest {
   readonly waitSeconds: readonly [number, number];
 }
 
+/**
+ * An answer to one attempt; `seconds` is how long the server took (default 0). A request
+ * that is never answered (`timedOut`) lasts until Logic Apps gives up on it: 120 s, the
+ * documented limit of an outbound synchronous request (multi-tenant), or the action's
+ * `limit.timeout` when that comes first.
+ */
 export type HttpAnswer =
-  | { readonly status: number; readonly headers?: Record<string, string>; readonly body?: unknown }
+  | {
+      readonly status: number;
+      readonly headers?: Record<string, string>;
+      readonly body?: unknown;
+      readonly seconds?: number;
+    }
   | { readonly timedOut: true };
+
+/** Logic Apps' limit on one outbound synchronous request (multi-tenant), in seconds. */
+export const OUTBOUND_REQUEST_SECONDS = 120;
 
 export type Responder = (request: OutgoingRequest) => HttpAnswer;
 
@@ -126,6 +142,11 @@ export interface RunResult {
   statuses(name: string): ActionStatus[];
   /** Sum of the documented retry-wait ranges of all attempts, in seconds. */
   readonly retryWaitSeconds: readonly [number, number];
+  /**
+   * When the trigger's caller got its answer, in seconds from the start of the run, at the
+   * longest the documented retry waits allow; undefined when no Response action answered.
+   */
+  readonly answerSeconds?: number;
 }
 
 export interface RunOptions {
@@ -708,6 +729,9 @@ function checkDefinition(definition: WdlDefinition): void {
           (action.inputs as Record<string, unknown> | undefined)?.retryPolicy,
           `${name}.inputs.retryPolicy`,
         );
+        if (action.limit !== undefined) {
+          durationSeconds(action.limit.timeout, `${name}.limit.timeout`);
+        }
       }
       if (action.type === 'Foreach') {
         const repetitions = action.runtimeConfiguration?.concurrency?.repetitions;
@@ -741,6 +765,9 @@ class RunState {
   readonly history: HistoryEntry[] = [];
   answer?: TriggerAnswer;
   retryWait: [number, number] = [0, 0];
+  /** Seconds since the run started, at the longest (waits at their maximum). */
+  elapsed = 0;
+  answeredAt?: number;
 
   constructor(
     readonly options: RunOptions & { runId: string },
@@ -814,9 +841,18 @@ function runHttp(action: WdlAction, path: string, scope: Scope): Outcome {
   const responder = scope.run.options.responder;
   if (!responder) throw new WdlExpressionError(`no responder for ${method} ${fullUri}`);
   const recorded = { method, uri: fullUri, headers, body, authentication };
+  // `limit.timeout` bounds the whole action, retries and their waits included (Microsoft
+  // Learn: "if the action hasn't finished when the interval lapses, the action's status is
+  // marked as ... ActionTimedOut"); not documented: which status runAfter sees. The
+  // evaluator says TimedOut, the status runAfter offers for it.
+  const limit = action.limit?.timeout;
+  const deadline =
+    limit === undefined ? Infinity : scope.run.elapsed + durationSeconds(limit, 'limit.timeout');
   let answer: HttpAnswer = { timedOut: true };
   for (let attempt = 1; attempt <= plan.waits.length + 1; attempt++) {
     const waitSeconds = attempt === 1 ? ([0, 0] as const) : plan.waits[attempt - 2];
+    scope.run.elapsed += waitSeconds[1];
+    if (scope.run.elapsed >= deadline) break;
     scope.run.retryWait = [
       scope.run.retryWait[0] + waitSeconds[0],
       scope.run.retryWait[1] + waitSeconds[1],
@@ -833,7 +869,13 @@ function runHttp(action: WdlAction, path: string, scope: Scope): Outcome {
     };
     scope.run.requests.push(request);
     answer = responder(request);
+    scope.run.elapsed += 'timedOut' in answer ? OUTBOUND_REQUEST_SECONDS : (answer.seconds ?? 0);
+    if (scope.run.elapsed >= deadline) break;
     if (!isRetryable(answer)) break;
+  }
+  if (scope.run.elapsed >= deadline) {
+    scope.run.elapsed = deadline;
+    return { status: 'TimedOut', inputs: recorded, error: 'ActionTimedOut: limit.timeout lapsed' };
   }
   if ('timedOut' in answer) {
     return { status: 'TimedOut', inputs: recorded, error: 'the request got no answer' };
@@ -904,6 +946,7 @@ function runResponse(action: WdlAction, scope: Scope): Outcome {
     headers: (inputs.headers ?? {}) as Record<string, string>,
     body: inputs.body ?? null,
   };
+  scope.run.answeredAt = scope.run.elapsed;
   return { status: 'Succeeded', inputs, outputs: { statusCode, body: inputs.body ?? null } };
 }
 
@@ -1106,5 +1149,6 @@ export function runWorkflow(
     history,
     statuses: (name) => history.filter((h) => h.name === name).map((h) => h.status),
     retryWaitSeconds: run.retryWait,
+    ...(run.answeredAt === undefined ? {} : { answerSeconds: run.answeredAt }),
   };
 }
