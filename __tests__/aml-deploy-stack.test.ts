@@ -323,6 +323,7 @@ describe('GitHub wiring', () => {
         deploymentSpec: 'deploy/deployment.yml',
         smokeTestRequest: 'deploy/sample-request.json',
         canaryPercent: 10,
+        observeMinutes: 0,
         keepDeployments: 1,
       },
     });

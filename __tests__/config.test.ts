@@ -79,6 +79,7 @@ describe('a valid configuration', () => {
       endpointSpec: 'e.yml',
       deploymentSpec: 'd.yaml',
       canaryPercent: 0,
+      observeMinutes: 0,
       keepDeployments: 1,
     });
   });

@@ -11,10 +11,14 @@ import * as path from 'node:path';
 
 import { parse } from 'yaml';
 
-import { AUTH_MODES } from '../lib/config-fields';
 import { DISPATCH_EVENT_TYPE, PAYLOAD_KEYS } from '../lib/dispatch-contract';
 import { COMMITTED_FILES, SECRET_NAMES, VARIABLE_NAMES } from '../lib/workflow-contract';
-import { ENVIRONMENT_VARIABLES, REQUEST_VARIABLES, STARTED_AT_VARIABLE } from '../rollout/inputs';
+import {
+  CREDENTIALS_VARIABLE,
+  ENVIRONMENT_VARIABLES,
+  REQUEST_VARIABLES,
+  STARTED_AT_VARIABLE,
+} from '../rollout/inputs';
 import { PHASES, STEP_OUTPUTS } from '../rollout/run';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -25,12 +29,14 @@ interface Step {
   id?: string;
   name?: string;
   if?: string;
+  'timeout-minutes'?: number;
   uses?: string;
   run?: string;
   with?: Record<string, string>;
   env?: Record<string, string>;
 }
 interface Job {
+  'timeout-minutes'?: number;
   permissions?: Record<string, string>;
   environment?: string;
   concurrency?: { group: string; 'cancel-in-progress': boolean };
@@ -159,36 +165,51 @@ describe('security rules', () => {
     }
   });
 
-  test('sign-in uses azure/login, one pin for both: OIDC or the credentials secret, by AZURE_AUTH_MODE', () => {
-    const logins = steps.filter((step) => step.uses?.startsWith('azure/login@'));
-    expect(logins.length).toBe(2);
-    expect(logins[1].uses).toBe(logins[0].uses);
-    // One sign-in per auth mode the configuration (and the rollout's check) accepts.
-    const modes = logins.map(
-      (step) =>
-        new RegExp(`vars\\.${VARIABLE_NAMES.authMode} == '([^']+)'`).exec(step.if ?? '')?.[1],
-    );
-    expect(modes).toEqual([...AUTH_MODES]);
-    const oidc = logins.find((step) => step.if?.includes("vars.AZURE_AUTH_MODE == 'oidc'"));
-    const secret = logins.find((step) =>
-      step.if?.includes("vars.AZURE_AUTH_MODE == 'client-secret'"),
-    );
-    expect(oidc?.with).toEqual({
-      'client-id': `\${{ vars.${VARIABLE_NAMES.clientId} }}`,
-      'tenant-id': `\${{ vars.${VARIABLE_NAMES.tenantId} }}`,
-      'subscription-id': `\${{ vars.${VARIABLE_NAMES.subscriptionId} }}`,
-    });
-    expect(secret?.with).toEqual({ creds: `\${{ secrets.${SECRET_NAMES.azureCredentials} }}` });
+  test('no sign-in action: the rollout signs in itself, afresh per step, with OIDC or the secret', () => {
+    // azure/login signs in once, with a GitHub token that lives five minutes and that the CLI
+    // cannot renew: a rollout (and the restore after it) outlives it (rollout/session.ts).
+    expect(steps.filter((step) => step.uses?.startsWith('azure/login@'))).toEqual([]);
+    const signingIn = steps.filter((step) => /rollout\.js (deploy|restore)$/.test(step.run ?? ''));
+    expect(signingIn.length).toBe(2);
+    // The secret exists only in client-secret mode; only the steps that sign in get it.
+    for (const step of steps) {
+      const secret = step.env?.[SECRET_NAMES.azureCredentials];
+      expect(secret).toBe(
+        signingIn.includes(step) ? `\${{ secrets.${SECRET_NAMES.azureCredentials} }}` : undefined,
+      );
+    }
+    expect(jobs[0].env?.[SECRET_NAMES.azureCredentials]).toBeUndefined();
+    expect(CREDENTIALS_VARIABLE).toBe(SECRET_NAMES.azureCredentials);
   });
 
-  test('the request is validated before the sign-in, and sign-in depends on it', () => {
+  test('the request is validated before anything signs in, and every later step depends on it', () => {
     const validate = steps.findIndex((step) => step.id === 'validate');
-    const firstLogin = steps.findIndex((step) => step.uses?.startsWith('azure/login@'));
     expect(validate).toBeGreaterThanOrEqual(0);
-    expect(validate).toBeLessThan(firstLogin);
+    expect(steps.slice(validate + 1).length).toBe(2);
     for (const step of steps.slice(validate + 1)) {
       expect(step.if).toContain("steps.validate.outputs.proceed == 'true'");
     }
+  });
+
+  test('the restore runs after a failed, cancelled or timed-out rollout, and is not cancelled itself', () => {
+    const restore = steps.find((step) => step.run?.endsWith(' restore'));
+    // always(), not failure() or cancelled(): after a cancel (or a job timeout) the runner
+    // sets the job's status to cancelled, so failure() is false, and a running step whose
+    // condition turns false is cancelled too (actions/runner StepsRunner.cs).
+    expect(restore?.if).toBe(
+      "always() && steps.validate.outputs.proceed == 'true' && steps.deploy.outcome != 'success'",
+    );
+  });
+
+  test('step limits end a long rollout before the job limit, leaving the restore its minutes', () => {
+    const deploy = steps.find((step) => step.id === 'deploy');
+    const restore = steps.find((step) => step.run?.endsWith(' restore'));
+    // A step that times out fails, and the restore step runs; the runner ends the steps that
+    // run after a cancel 4 min 45 s after it (actions/runner JobDispatcher.cs).
+    expect(restore?.['timeout-minutes']).toBeLessThanOrEqual(4);
+    expect(jobs[0]['timeout-minutes']).toBeGreaterThan(
+      (deploy?.['timeout-minutes'] ?? Infinity) + (restore?.['timeout-minutes'] ?? Infinity) + 5,
+    );
   });
 });
 
@@ -238,12 +259,13 @@ describe('the rollout', () => {
     for (const name of Object.values(ENVIRONMENT_VARIABLES))
       expected[name] = `\${{ vars.${name} }}`;
     expect(job.env).toEqual(expected);
-    // The later steps get validate's start time; nothing else is set per step.
+    // The later steps get validate's start time and the secret; nothing else is set per step.
     const later = runs.filter((step) => step.id !== 'validate');
     expect(later.length).toBe(2);
     for (const step of later) {
       expect(step.env).toEqual({
         [STARTED_AT_VARIABLE]: `\${{ steps.validate.outputs.${STEP_OUTPUTS.startedAt} }}`,
+        [CREDENTIALS_VARIABLE]: `\${{ secrets.${SECRET_NAMES.azureCredentials} }}`,
       });
     }
     expect(runs.find((step) => step.id === 'validate')?.env).toBeUndefined();

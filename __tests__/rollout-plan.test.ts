@@ -7,6 +7,7 @@
 import {
   parseModelRef,
   planRollout,
+  provisioningState,
   readEndpointState,
   trafficText,
   type EndpointState,
@@ -22,7 +23,7 @@ type Listed = [name: string, model: string, state?: string];
 
 function endpoint(traffic: Record<string, unknown>, deployments: Listed[]): EndpointState {
   const read = readEndpointState(
-    { name: 'iris-ep', traffic },
+    { name: 'iris-ep', traffic, provisioning_state: 'Succeeded' },
     deployments.map(([name, model, state = 'Succeeded']) => ({
       name,
       model: /^\w[\w.-]*:\w+$/.test(model)
@@ -40,10 +41,19 @@ function plan(state: EndpointState, request: Partial<PlanRequest> = {}): Plan {
     model: 'iris',
     version: '2',
     canaryPercent: 0,
+    observeMinutes: 0,
     keepDeployments: 1,
+    smokeTest: false,
     neverDowngrade: true,
     ...request,
   });
+}
+
+/** The traffic steps of a plan, as "what: traffic". */
+function trafficSteps(p: Plan): string[] {
+  return p.kind === 'roll-out'
+    ? p.steps.flatMap((s) => (s.kind === 'traffic' ? [`${s.what}: ${trafficText(s.traffic)}`] : []))
+    : [];
 }
 
 /** The plan with traffic maps as the text `--traffic` takes, for readable expectations. */
@@ -54,7 +64,7 @@ function shown(p: Plan): Record<string, unknown> {
     kind: p.kind,
     deployment: p.deployment,
     create: p.create,
-    steps: p.steps.map((s) => `${s.what}: ${trafficText(s.traffic)}`),
+    steps: trafficSteps(p),
     restore: trafficText(p.restore),
     cleanup: p.cleanup,
     after: { traffic: trafficText(p.after.traffic), deployments: p.after.deployments },
@@ -110,9 +120,9 @@ describe('the canary step', () => {
       Object.keys(traffic).map((name): Listed => [name, 'azureml:other:1']),
     );
     const p = plan(state, { canaryPercent });
-    expect(p.kind === 'roll-out' && p.steps.map((s) => trafficText(s.traffic))).toEqual([
-      canary,
-      `${Object.keys(traffic)
+    expect(trafficSteps(p)).toEqual([
+      `canary: ${canary}`,
+      `final: ${Object.keys(traffic)
         .sort()
         .map((d) => `${d}=0`)
         .join(' ')} model-v2=100`,
@@ -124,7 +134,7 @@ describe('the canary step', () => {
     ['nothing else serves (all 0 %)', 20, { 'model-v1': 0 }],
   ])('none when %s', (_label, canaryPercent, traffic) => {
     const p = plan(endpoint(traffic, [['model-v1', 'iris:1']]), { canaryPercent });
-    expect(p.kind === 'roll-out' && p.steps.map((s) => s.what)).toEqual(['final']);
+    expect(trafficSteps(p).map((s) => s.split(':')[0])).toEqual(['final']);
   });
 
   test('a reused deployment that already has the canary share gets none; one below it is topped up', () => {
@@ -133,8 +143,7 @@ describe('the canary step', () => {
         ['model-v1', 'iris:1'],
         ['model-v2', 'iris:2'],
       ]);
-    const steps = (p: Plan): string[] =>
-      p.kind === 'roll-out' ? p.steps.map((s) => `${s.what}: ${trafficText(s.traffic)}`) : [];
+    const steps = trafficSteps;
     expect(steps(plan(state(30), { canaryPercent: 20 }))).toEqual([
       'final: model-v1=0 model-v2=100',
     ]);
@@ -154,8 +163,21 @@ describe('a repeated event', () => {
     expect(shown(p)).toEqual({
       kind: 'unchanged',
       deployment: 'model-v1',
+      cleanup: [],
       before: { traffic: 'model-v1=100', deployments: ['model-v1 (iris:1)'] },
     });
+  });
+
+  test('deployments beyond keepDeployments are still cleaned up (a run cut off in its cleanup)', () => {
+    const p = plan(
+      endpoint({ 'model-v1': 0, 'model-v2': 0, 'model-v3': 100 }, [
+        ['model-v1', 'iris:1'],
+        ['model-v2', 'iris:2'],
+        ['model-v3', 'iris:3'],
+      ]),
+      { version: '3', keepDeployments: 1 },
+    );
+    expect(p).toMatchObject({ kind: 'unchanged', cleanup: ['model-v1'] });
   });
 
   test('a deployment of the version serving 100 % under another name is unchanged too', () => {
@@ -249,7 +271,7 @@ describe('a deployment of this version that exists', () => {
     expect(plan(state)).toMatchObject({
       kind: 'not-provisioned',
       deployment: 'model-v2',
-      state: 'Failed',
+      state: 'failed',
     });
   });
 
@@ -337,6 +359,7 @@ describe('reading the endpoint', () => {
   test.each([
     ['azureml:iris:3', { name: 'iris', version: '3' }],
     [`${ARM}/iris/versions/3`, { name: 'iris', version: '3' }],
+    ['azureml://registries/mlr-contoso/models/iris/versions/3', { name: 'iris', version: '3' }],
     ['azureml:iris', undefined],
     ['iris:3', undefined],
     [42, undefined],
@@ -385,5 +408,92 @@ describe('reading the endpoint', () => {
       ),
     ).toBe('a=90 b=10');
     expect(trafficText(new Map())).toBe('');
+  });
+});
+
+describe('the steps and what undoes each', () => {
+  const steps = (p: Plan): string[] =>
+    p.kind === 'roll-out' ? p.steps.map((s) => `${s.kind} / ${s.undo.kind}`) : [];
+
+  test('a created deployment: every step, in order; the create and the traffic are undone', () => {
+    const p = plan(V1_SERVES, { canaryPercent: 20, observeMinutes: 5, smokeTest: true });
+    expect(steps(p)).toEqual([
+      'create / delete-deployment',
+      'smoke-test / none',
+      'traffic / restore-traffic',
+      'observe / none',
+      'traffic / restore-traffic',
+    ]);
+    expect(p).toMatchObject({ owned: true });
+    const observe = p.kind === 'roll-out' ? p.steps.find((s) => s.kind === 'observe') : undefined;
+    expect(observe).toMatchObject({ minutes: 5 });
+    expect(observe?.kind === 'observe' && trafficText(observe.traffic)).toBe(
+      'model-v1=80 model-v2=20',
+    );
+  });
+
+  test('a reused deployment existed before the run: nothing deletes it', () => {
+    const p = plan(
+      endpoint({ 'model-v1': 100 }, [
+        ['model-v1', 'iris:1'],
+        ['model-v2', 'iris:2'],
+      ]),
+      { smokeTest: true },
+    );
+    expect(steps(p)).toEqual(['smoke-test / none', 'traffic / restore-traffic']);
+    expect(p).toMatchObject({ create: false, owned: false });
+  });
+
+  test('a provisional deployment (left by an interrupted run of this version) is reused and owned', () => {
+    const state = endpoint({ 'model-v1': 100 }, [
+      ['model-v1', 'iris:1'],
+      ['model-v2', 'iris:2'],
+    ]);
+    const p = plan(state, { provisional: 'model-v2' });
+    expect(p).toMatchObject({ create: false, owned: true, deployment: 'model-v2' });
+  });
+
+  test('cleanup comes last, after the full shift', () => {
+    const p = plan(
+      endpoint({ 'model-v1': 0, 'model-v3': 100 }, [
+        ['model-v1', 'iris:1'],
+        ['model-v2', 'iris:2'],
+        ['model-v3', 'iris:3'],
+      ]),
+      { version: '4' },
+    );
+    expect(steps(p)).toEqual([
+      'create / delete-deployment',
+      'traffic / restore-traffic',
+      'cleanup / none',
+    ]);
+  });
+});
+
+describe('provisioning states (ml 2.44 and 2.45)', () => {
+  // ml 2.44 prints the service's value; from 2.45 `online-deployment list/show` print the
+  // SDK's enum as Python 3.11+ names it (Azure/azureml-examples PR #4123; the extension's
+  // azext_mlv2/manual/custom/online_deployment.py dumps the entity without normalising it).
+  test.each([
+    ['Succeeded', 'succeeded'],
+    ['DeploymentProvisioningState.SUCCEEDED', 'succeeded'],
+    ['EndpointProvisioningState.SUCCEEDED', 'succeeded'],
+    ['DeploymentProvisioningState.CREATING', 'creating'],
+    ['Failed', 'failed'],
+    [undefined, ''],
+  ])('%j reads as %j', (raw, state) => {
+    expect(provisioningState(raw)).toBe(state);
+  });
+
+  test('a kept deployment reported in the 2.45 form is reused for a rollback', () => {
+    const state = endpoint({ 'model-v2': 100 }, [
+      ['model-v1', 'iris:1', 'DeploymentProvisioningState.SUCCEEDED'],
+      ['model-v2', 'iris:2', 'DeploymentProvisioningState.SUCCEEDED'],
+    ]);
+    expect(plan(state, { version: '1', neverDowngrade: false })).toMatchObject({
+      kind: 'roll-out',
+      deployment: 'model-v1',
+      create: false,
+    });
   });
 });

@@ -63,6 +63,11 @@ const TARGET_FIELDS = {
     'Share of traffic the new deployment gets first, before 100 % (only when another deployment serves).',
     { default: 0 },
   ),
+  observeMinutes: optional(
+    integer(0, 30),
+    'Minutes the canary serves before the full shift; then the new deployment must still be provisioned, hold its share and answer the smoke test again. Only with `canaryPercent` above 0.',
+    { default: 0 },
+  ),
   keepDeployments: optional(
     integer(1, 10),
     'Earlier deployments of the model kept (without traffic) after a successful rollout, for a quick rollback.',

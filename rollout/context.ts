@@ -1,7 +1,7 @@
 /**
- * One run of a phase: its report (what the job summary will show) and the ways a run ends
- * early. `fail` and `skip` end the run by throwing `Stop`, which rollout/run.ts turns into
- * the exit status after any rollback (rollout/deploy.ts) and the summary.
+ * One run of a phase: its report (what the job summary will show), its clock, and the ways
+ * a run ends early. `fail` and `skip` end the run by throwing `Stop`, which rollout/run.ts
+ * turns into the exit status and the summary.
  */
 import { annotation, oneLine, type Io, type Level, type Report } from './report';
 
@@ -15,12 +15,21 @@ export class Stop extends Error {
 /** Exit status of a cancelled run, as a shell reports SIGINT. */
 export const CANCELLED_EXIT_CODE = 130;
 
+/** Time, as the rollout sees it: the real clock on a runner, a fake one in the tests. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Waits; ends early (resolves) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
 export class Context {
   constructor(
     readonly io: Io,
     readonly report: Report,
-    /** Set when GitHub cancels the run (SIGINT, SIGTERM). */
-    private readonly signal?: AbortSignal,
+    readonly clock: Clock,
+    /** Set when GitHub cancels the run or the step times out (SIGINT, SIGTERM). */
+    readonly signal?: AbortSignal,
   ) {}
 
   /** A line of our own in the step log. */
@@ -51,11 +60,22 @@ export class Context {
     throw new Stop(0);
   }
 
-  /** Fails the run if it was cancelled; called between Azure calls, never while rolling back. */
+  get cancelled(): boolean {
+    return this.signal?.aborted ?? false;
+  }
+
+  /** Ends the run as cancelled if it was: called after every Azure call and wait. */
   checkCancelled(): void {
-    if (this.signal?.aborted) {
-      this.fail('The run was cancelled.', CANCELLED_EXIT_CODE);
+    if (this.cancelled) {
+      this.report.outcome = 'cancelled';
+      this.report.details.push('The run was cancelled, or its step timed out.');
+      throw new Stop(CANCELLED_EXIT_CODE);
     }
+  }
+
+  /** Epoch seconds, for the summary. */
+  nowSeconds(): number {
+    return Math.floor(this.clock.now() / 1000);
   }
 
   /**

@@ -7,7 +7,7 @@
  * Only rollout/main.ts hands `process.env` to `readInputs`; everything else takes `Inputs`.
  */
 import type { PAYLOAD_KEYS } from '../lib/dispatch-contract';
-import { VARIABLE_NAMES } from '../lib/workflow-contract';
+import { SECRET_NAMES, VARIABLE_NAMES } from '../lib/workflow-contract';
 
 /** The request: environment variables the job sets from `client_payload` (or the inputs). */
 export const REQUEST_VARIABLES = {
@@ -22,13 +22,22 @@ export const REQUEST_VARIABLES = {
 /** The GitHub environment's variables the rollout reads (the job sets them from `vars.`). */
 export const ENVIRONMENT_VARIABLES = {
   authMode: VARIABLE_NAMES.authMode,
+  clientId: VARIABLE_NAMES.clientId,
+  tenantId: VARIABLE_NAMES.tenantId,
+  subscriptionId: VARIABLE_NAMES.subscriptionId,
   resourceGroup: VARIABLE_NAMES.resourceGroup,
   workspace: VARIABLE_NAMES.workspace,
   deploymentTargets: VARIABLE_NAMES.deploymentTargets,
 } as const;
 
-/** Set by the workflow on the deploy and not-started steps: epoch seconds from validate. */
+/** Set by the workflow on the deploy and restore steps: epoch seconds from validate. */
 export const STARTED_AT_VARIABLE = 'ROLLOUT_STARTED_AT';
+
+/**
+ * Set by the workflow on the steps that sign in, from the environment secret: the JSON
+ * azure/login's `creds` takes. Empty in OIDC mode. Only its `clientSecret` is read.
+ */
+export const CREDENTIALS_VARIABLE = SECRET_NAMES.azureCredentials;
 
 /** Set by GitHub Actions itself. */
 export const GITHUB_VARIABLES = {
@@ -36,6 +45,16 @@ export const GITHUB_VARIABLES = {
   eventName: 'GITHUB_EVENT_NAME',
   output: 'GITHUB_OUTPUT',
   stepSummary: 'GITHUB_STEP_SUMMARY',
+  /** The run and its attempt: "Re-run failed jobs" keeps the id and counts the attempt. */
+  runId: 'GITHUB_RUN_ID',
+  runAttempt: 'GITHUB_RUN_ATTEMPT',
+  serverUrl: 'GITHUB_SERVER_URL',
+  repository: 'GITHUB_REPOSITORY',
+  /** The job's temporary folder, emptied at its start and end: the journal file's home. */
+  runnerTemp: 'RUNNER_TEMP',
+  /** Set on every step when the job may request an OIDC token (`id-token: write`). */
+  idTokenUrl: 'ACTIONS_ID_TOKEN_REQUEST_URL',
+  idTokenRequestToken: 'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
 } as const;
 
 export type RequestValues = { readonly [K in keyof typeof REQUEST_VARIABLES]: string };
@@ -48,6 +67,15 @@ export interface Inputs {
   /** ROLLOUT_STARTED_AT as received, unchecked. */
   readonly startedAt: string;
   readonly eventName: string;
+  /** AZURE_CREDENTIALS as received (a secret: never shown). */
+  readonly credentials: string;
+  /** The run, as GitHub names it; "" outside Actions. */
+  readonly run: {
+    readonly id: string;
+    readonly attempt: string;
+    readonly serverUrl: string;
+    readonly repository: string;
+  };
 }
 
 /** Takes the rollout's inputs from an environment (process.env in main.ts). */
@@ -61,5 +89,12 @@ export function readInputs(env: Readonly<Record<string, string | undefined>>): I
     variables: pick(ENVIRONMENT_VARIABLES),
     startedAt: env[STARTED_AT_VARIABLE] ?? '',
     eventName: env[GITHUB_VARIABLES.eventName] ?? '',
+    credentials: env[CREDENTIALS_VARIABLE] ?? '',
+    run: {
+      id: env[GITHUB_VARIABLES.runId] ?? '',
+      attempt: env[GITHUB_VARIABLES.runAttempt] ?? '',
+      serverUrl: env[GITHUB_VARIABLES.serverUrl] ?? '',
+      repository: env[GITHUB_VARIABLES.repository] ?? '',
+    },
   };
 }

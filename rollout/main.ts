@@ -1,7 +1,7 @@
 /**
  * Rolls one registered Azure ML model version out to its managed online endpoint.
  *
- * Usage: node rollout.js validate | deploy | not-started   (see rollout/run.ts)
+ * Usage: node rollout.js validate | deploy | restore   (see rollout/run.ts)
  *
  * aml-deploy-pipeline bundles this entry (and what it imports) into workflows/rollout.js and
  * commits it to .github/workflows/aml-deploy/rollout.js in the target repository, where
@@ -12,8 +12,11 @@
  * The only file of the rollout that reads process.env: the rest takes its inputs as values
  * (rollout/inputs.ts) and its side effects as interfaces, which the tests replace.
  */
-import { execAz } from './az';
-import { gitHubIo } from './github-io';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { execAz, killGroup } from './az';
+import { fileJournal, gitHubIdToken, gitHubIo, JOURNAL_FILE, realClock } from './github-io';
 import { GITHUB_VARIABLES, readInputs } from './inputs';
 import { isPhase, PHASES, runPhase } from './run';
 
@@ -23,27 +26,38 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`usage: rollout.js ${PHASES.join(' | ')}\n`);
     return 2;
   }
-  // GitHub cancels a run with SIGINT, then SIGTERM: finish the az call under way, roll back.
-  // The first signal is logged, after the abort: the log says when the cancel was seen.
+  const env = process.env;
+  // GitHub cancels a step (the run was cancelled, or the step timed out) with SIGINT, then
+  // SIGTERM 7.5 s later, then kills it: the az command under way is stopped at once, the
+  // journal is written, and the restore step takes over with a fresh sign-in.
   const cancel = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (cancel.signal.aborted) return;
       cancel.abort();
       process.stderr.write(
-        `The run was cancelled (${signal}): the az command under way finishes, then the rollout stops and undoes its changes, if any.\n`,
+        `The run was cancelled or the step timed out (${signal}): stopping; the restore step undoes what this run changed.\n`,
       );
     });
   }
-  return runPhase(phase, readInputs(process.env), {
+  return runPhase(phase, readInputs(env), {
     io: gitHubIo({
-      summaryFile: process.env[GITHUB_VARIABLES.stepSummary] || undefined,
-      outputFile: process.env[GITHUB_VARIABLES.output] || undefined,
+      summaryFile: env[GITHUB_VARIABLES.stepSummary] || undefined,
+      outputFile: env[GITHUB_VARIABLES.output] || undefined,
       root: process.cwd(),
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
     }),
     az: execAz((text) => process.stderr.write(text)),
+    clock: realClock,
+    journal: fileJournal(join(env[GITHUB_VARIABLES.runnerTemp] || tmpdir(), JOURNAL_FILE)),
+    idToken: () =>
+      gitHubIdToken(
+        env[GITHUB_VARIABLES.idTokenUrl],
+        env[GITHUB_VARIABLES.idTokenRequestToken],
+        cancel.signal,
+      ),
+    killGroup: (group) => killGroup(group, 'SIGKILL'),
     signal: cancel.signal,
   });
 }

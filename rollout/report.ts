@@ -7,7 +7,7 @@
  */
 
 /** How a run ended; `proceeding` is validate's "the rollout step follows". */
-export type Outcome = 'succeeded' | 'unchanged' | 'skipped' | 'failed' | 'proceeding';
+export type Outcome = 'succeeded' | 'unchanged' | 'skipped' | 'failed' | 'cancelled' | 'proceeding';
 
 /** Everything the job summary shows. "" means not known (shown as "–"). */
 export interface Report {
@@ -41,8 +41,6 @@ export interface Io {
   setOutput(name: string, value: string): void;
   /** Whether a path relative to the checkout is a file. */
   isFile(path: string): boolean;
-  /** Epoch seconds. */
-  now(): number;
 }
 
 export type Level = 'error' | 'warning' | 'notice';
@@ -99,6 +97,7 @@ const TITLES: Record<Outcome, string> = {
   unchanged: '✅ already serving, nothing changed',
   skipped: '⏭️ skipped',
   failed: '❌ failed',
+  cancelled: '⏹️ cancelled',
   proceeding: '❌ failed',
 };
 

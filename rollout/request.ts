@@ -8,7 +8,13 @@
  * is collected; values are shown JSON-quoted (`show` in lib/schema.ts), so no input reaches
  * the log raw.
  */
-import { AUTH_MODES, githubEnvironment, resourceGroup, workspaceName } from '../lib/config-fields';
+import {
+  AUTH_MODES,
+  githubEnvironment,
+  guid,
+  resourceGroup,
+  workspaceName,
+} from '../lib/config-fields';
 import { endpointName, publishedTarget, type PublishedTarget } from '../lib/deployment-target';
 import {
   PAYLOAD_KEYS,
@@ -18,9 +24,9 @@ import {
   modelVersion,
 } from '../lib/dispatch-contract';
 import { parseJsonSource } from '../lib/json-source';
-import { isPlainObject, oneOf, show, type Rule } from '../lib/schema';
+import { isPlainObject, oneOf, show, text, type Rule } from '../lib/schema';
 import { ROLLOUT_PATH } from '../lib/workflow-contract';
-import { ENVIRONMENT_VARIABLES, type Inputs } from './inputs';
+import { ENVIRONMENT_VARIABLES, GITHUB_VARIABLES, type Inputs } from './inputs';
 
 const authMode = oneOf(AUTH_MODES);
 
@@ -32,73 +38,98 @@ export interface Request {
   /** "" when the run did not come from an event. */
   readonly eventId: string;
   readonly eventTime: string;
+  readonly authMode: (typeof AUTH_MODES)[number];
+  readonly clientId: string;
+  readonly tenantId: string;
+  readonly subscriptionId: string;
   readonly resourceGroup: string;
   readonly workspace: string;
   /** AML_DEPLOYMENT_TARGETS, not yet parsed (see findTarget). */
   readonly deploymentTargets: string;
+  /** "<run id>.<attempt>", as the journal names runs. */
+  readonly run: string;
+  /** The run's page, for the summary and the deployment's tags; "" outside Actions. */
+  readonly runUrl: string;
 }
 
 /** One line per problem: `<what>: <what is wrong and what is accepted>`. */
 export type RequestCheck = { readonly request: Request } | { readonly problems: string[] };
 
+const runNumber = text(/^[1-9][0-9]{0,19}$/, 'a GitHub run id or attempt: a whole number');
+
 /** Checks the request and the environment's variables; makes no Azure call. */
 export function checkRequest(inputs: Inputs): RequestCheck {
   const { request: r, variables: v } = inputs;
   const problems: string[] = [];
-  const value = (rule: Rule<string>, raw: string, what: string, optional = false): string => {
+  const value = <T extends string>(rule: Rule<T>, raw: string, what: string, optional = false) => {
     if (raw === '') {
       if (!optional) problems.push(`${what}: is missing; expected ${rule.expected}`);
-      return '';
+      return '' as T;
     }
     const checked = rule.check(raw, what);
-    if ('problems' in checked) {
-      problems.push(...checked.problems.map((p) => `${p.path}: ${p.message}`));
-      return '';
-    }
-    return checked.value;
+    if ('value' in checked) return checked.value;
+    problems.push(...checked.problems.map((p) => `${p.path}: ${p.message}`));
+    return '' as T;
   };
-  const variable = (name: string): string => `variable ${name}`;
-
+  const variable = (key: keyof typeof ENVIRONMENT_VARIABLES): string =>
+    `variable ${ENVIRONMENT_VARIABLES[key]}`;
+  const run = {
+    id: value(runNumber, inputs.run.id, GITHUB_VARIABLES.runId),
+    attempt: value(runNumber, inputs.run.attempt, GITHUB_VARIABLES.runAttempt),
+  };
   const request: Request = {
     modelName: value(modelName, r.modelName, PAYLOAD_KEYS.modelName),
     modelVersion: value(modelVersion, r.modelVersion, PAYLOAD_KEYS.modelVersion),
     environment: value(githubEnvironment, r.environment, PAYLOAD_KEYS.environment),
     eventId: value(eventId, r.eventId, PAYLOAD_KEYS.eventId, true),
     eventTime: value(eventTime, r.eventTime, PAYLOAD_KEYS.eventTime, true),
-    resourceGroup: value(
-      resourceGroup,
-      v.resourceGroup,
-      variable(ENVIRONMENT_VARIABLES.resourceGroup),
-    ),
-    workspace: value(workspaceName, v.workspace, variable(ENVIRONMENT_VARIABLES.workspace)),
+    authMode: value(authMode, v.authMode, variable('authMode')),
+    clientId: value(guid, v.clientId, variable('clientId')),
+    tenantId: value(guid, v.tenantId, variable('tenantId')),
+    subscriptionId: value(guid, v.subscriptionId, variable('subscriptionId')),
+    resourceGroup: value(resourceGroup, v.resourceGroup, variable('resourceGroup')),
+    workspace: value(workspaceName, v.workspace, variable('workspace')),
     deploymentTargets: v.deploymentTargets,
+    run: `${run.id}.${run.attempt}`,
+    runUrl: runUrl(inputs.run),
   };
-  // Only what the sign-in steps need: the rollout itself does not depend on the mode.
-  value(authMode, v.authMode, variable(ENVIRONMENT_VARIABLES.authMode));
-
-  // The event names the workspace it came from (a name, or its resource id). A mismatch
-  // means the event was routed to the wrong environment: deploy nothing.
-  if (r.workspace !== '') {
-    const name = /\/workspaces\/[^/]+$/i.test(r.workspace)
-      ? r.workspace.slice(r.workspace.lastIndexOf('/') + 1)
-      : r.workspace;
-    if ('problems' in workspaceName.check(name, PAYLOAD_KEYS.workspace)) {
-      problems.push(
-        `${PAYLOAD_KEYS.workspace}: ${show(r.workspace)} is not accepted; expected ${workspaceName.expected}, or the resource id of one (".../workspaces/NAME")`,
-      );
-    } else if (request.workspace !== '' && name.toLowerCase() !== request.workspace.toLowerCase()) {
-      const environment = request.environment ? ` ${request.environment}` : '';
-      problems.push(
-        `The model was registered in workspace ${name}, but environment${environment} deploys to workspace ${request.workspace}.`,
-      );
-    }
-  }
+  problems.push(...workspaceProblems(r.workspace, request));
   if (v.deploymentTargets === '') {
     problems.push(
-      `${variable(ENVIRONMENT_VARIABLES.deploymentTargets)}: is empty: this environment has no deployment targets`,
+      `${variable('deploymentTargets')}: is empty: this environment has no deployment targets`,
     );
   }
   return problems.length > 0 ? { problems } : { request };
+}
+
+/** The run's page on GitHub, when GitHub named the server and repository plainly. */
+function runUrl(run: Inputs['run']): string {
+  const plain =
+    /^https:\/\/[A-Za-z0-9.-]+$/.test(run.serverUrl) &&
+    /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(run.repository) &&
+    /^[0-9]+$/.test(run.id);
+  return plain ? `${run.serverUrl}/${run.repository}/actions/runs/${run.id}` : '';
+}
+
+/**
+ * The event names the workspace it came from (a name, or its resource id). A mismatch means
+ * the event was routed to the wrong environment: deploy nothing.
+ */
+function workspaceProblems(raw: string, request: Request): string[] {
+  if (raw === '') return [];
+  const name = /\/workspaces\/[^/]+$/i.test(raw) ? raw.slice(raw.lastIndexOf('/') + 1) : raw;
+  if ('problems' in workspaceName.check(name, PAYLOAD_KEYS.workspace)) {
+    return [
+      `${PAYLOAD_KEYS.workspace}: ${show(raw)} is not accepted; expected ${workspaceName.expected}, or the resource id of one (".../workspaces/NAME")`,
+    ];
+  }
+  if (request.workspace !== '' && name.toLowerCase() !== request.workspace.toLowerCase()) {
+    const environment = request.environment ? ` ${request.environment}` : '';
+    return [
+      `The model was registered in workspace ${name}, but environment${environment} deploys to workspace ${request.workspace}.`,
+    ];
+  }
+  return [];
 }
 
 /** Where a model is rolled out, with the target's defaults filled in. */

@@ -1,32 +1,37 @@
 /**
- * The rollout's three phases, as the deploy workflow runs them:
+ * The rollout's three phases, as the deploy workflow runs them, each a step of its own:
  *
  * - `validate` checks the request and finds the model's target. It makes no Azure call, so
- *   it runs before the sign-in step. It writes `proceed=true|false` and `started_at` as step
- *   outputs; a skipped or rejected request gets its job summary here.
+ *   it runs before anything signs in. It writes `proceed=true|false` and `started_at` as
+ *   step outputs; a skipped or rejected request gets its job summary here.
  * - `deploy` checks again (the step must be safe on its own), then rolls out
- *   (rollout/deploy.ts). Needs a signed-in az CLI.
- * - `not-started` writes the job summary of a run whose rollout never started (sign-in
- *   failed, or the run was cancelled in between). Makes no Azure call.
+ *   (rollout/deploy.ts), signing in afresh for every step. It keeps a journal
+ *   (rollout/journal.ts) and writes the summary when it ends by itself with success.
+ * - `restore` runs after a failed, cancelled or timed-out `deploy` (or one that never
+ *   started): it stops what the killed step left running, signs in afresh, undoes what the
+ *   journal says against the endpoint's live state (rollout/restore.ts), and writes the
+ *   summary.
  *
- * Every phase returns the step's exit status and writes its summary on every path.
+ * Every phase returns the step's exit status.
  */
 import { AzureMl, type Az } from './az';
-import { Context } from './context';
+import type { Rollout } from './azure-state';
+import { Context, type Clock } from './context';
 import { deploy } from './deploy';
 import { ENVIRONMENT_VARIABLES, type Inputs } from './inputs';
+import { Journal, type JournalStore } from './journal';
 import { deploymentName } from './plan';
 import { oneLine, renderSummary, type Io, type Report } from './report';
 import {
   checkRequest,
-  endpointOf,
   findTarget,
   ignoredFieldsWarning,
   type Request,
   type Target,
 } from './request';
+import { restore } from './restore';
 
-export const PHASES = ['validate', 'deploy', 'not-started'] as const;
+export const PHASES = ['validate', 'deploy', 'restore'] as const;
 
 /** validate's step outputs, which the workflow's later steps read. */
 export const STEP_OUTPUTS = {
@@ -44,15 +49,40 @@ export function isPhase(value: string): value is Phase {
 export interface Dependencies {
   readonly io: Io;
   readonly az: Az;
-  /** Aborted when GitHub cancels the run. */
+  readonly clock: Clock;
+  /** The journal file of this job. */
+  readonly journal: JournalStore;
+  /** A fresh GitHub OIDC token for Azure (rollout/session.ts). */
+  readonly idToken: () => Promise<string>;
+  /** Stops a process group the deploy step left running (its `az` command). */
+  readonly killGroup: (group: number) => void;
+  /** Aborted when GitHub cancels the run or the step times out. */
   readonly signal?: AbortSignal;
 }
 
 /** Runs one phase; returns the exit status. */
 export async function runPhase(phase: Phase, inputs: Inputs, deps: Dependencies): Promise<number> {
-  const { io } = deps;
-  const now = io.now();
-  const report: Report = {
+  const now = Math.floor(deps.clock.now() / 1000);
+  const started = /^[0-9]{1,12}$/.test(inputs.startedAt) ? Number(inputs.startedAt) : now;
+  const report = newReport(inputs, phase === 'validate' ? now : started);
+  const ctx = new Context(deps.io, report, deps.clock, deps.signal);
+  if (phase === 'validate') return validate(ctx, inputs);
+  if (phase === 'restore') return restore(ctx, inputs, deps, (r) => rollout(ctx, inputs, deps, r));
+  const journal = Journal.begin(deps.journal, `${inputs.run.id}.${inputs.run.attempt}`, report);
+  let exitCode = 0;
+  try {
+    await deploy(rollout(ctx, inputs, deps, journal));
+  } catch (error) {
+    exitCode = ctx.stopFor(error).exitCode;
+  }
+  journal.save();
+  // A failed or cancelled rollout gets its summary from the restore step, which follows.
+  if (exitCode === 0) deps.io.appendSummary(renderSummary(report, ctx.nowSeconds()));
+  return exitCode;
+}
+
+function newReport(inputs: Inputs, startedAt: number): Report {
+  return {
     outcome: 'failed',
     modelName: inputs.request.modelName,
     modelVersion: inputs.request.modelVersion,
@@ -66,56 +96,59 @@ export async function runPhase(phase: Phase, inputs: Inputs, deps: Dependencies)
     deploymentsBefore: '',
     deploymentsAfter: '',
     details: [],
-    // deploy and not-started: the start time from validate, so the duration covers sign-in.
-    startedAt:
-      phase !== 'validate' && /^[0-9]{1,12}$/.test(inputs.startedAt)
-        ? Number(inputs.startedAt)
-        : now,
+    startedAt,
   };
-  const ctx = new Context(io, report, deps.signal);
+}
 
-  if (phase === 'not-started') {
-    // Best effort, for the summary only: the endpoint the rollout would have used.
-    report.endpoint = endpointOf(inputs.request.modelName, inputs.variables.deploymentTargets);
-    report.details.push(
-      'The rollout did not start: signing in to Azure failed, or the run was cancelled before the rollout step. Nothing was changed in Azure ML.',
-    );
-    io.appendSummary(renderSummary(report, io.now()));
-    return 0;
-  }
+/** The rollout of a checked request, with the journal `journal`. */
+function rollout(ctx: Context, inputs: Inputs, deps: Dependencies, journal: Journal): Rollout {
+  const { request, target } = checked(ctx, inputs, 'deploy');
+  journal.file.endpoint = target.endpoint;
+  journal.save();
+  const azure = new AzureMl(
+    deps.az,
+    request,
+    (line) => deps.io.err(`${oneLine(line)}\n`),
+    deps.signal,
+    (group) => journal.setProcessGroup(group),
+  );
+  return {
+    ctx,
+    azure,
+    request,
+    target,
+    journal,
+    credentials: { idToken: deps.idToken, credentials: inputs.credentials },
+    neverDowngrade: inputs.eventName === 'repository_dispatch',
+  };
+}
 
-  if (phase === 'validate') io.setOutput(STEP_OUTPUTS.startedAt, String(report.startedAt));
+function validate(ctx: Context, inputs: Inputs): number {
+  const { io, report } = ctx;
+  io.setOutput(STEP_OUTPUTS.startedAt, String(report.startedAt));
   let exitCode = 0;
   try {
-    const { request, target } = checked(ctx, inputs, phase);
-    if (phase === 'validate') {
-      report.outcome = 'proceeding';
-      ctx.log(
-        `Request valid: ${request.modelName} version ${request.modelVersion} goes to endpoint ${target.endpoint} as deployment ${report.deployment}.`,
-      );
-    } else {
-      const ml = new AzureMl(deps.az, request, (line) => io.err(`${oneLine(line)}\n`));
-      await deploy(ctx, ml, request, target, inputs.eventName === 'repository_dispatch');
-    }
+    const { request, target } = checked(ctx, inputs, 'validate');
+    report.outcome = 'proceeding';
+    ctx.log(
+      `Request valid: ${request.modelName} version ${request.modelVersion} goes to endpoint ${target.endpoint} as deployment ${report.deployment}.`,
+    );
   } catch (error) {
     exitCode = ctx.stopFor(error).exitCode;
   }
-  if (phase === 'validate') {
-    // Written once, here, so that no path leaves it out (the later steps depend on it).
-    io.setOutput(STEP_OUTPUTS.proceed, String(report.outcome === 'proceeding'));
-  }
-  // A request that passed validation gets its summary from the deploy step.
-  if (report.outcome !== 'proceeding') io.appendSummary(renderSummary(report, io.now()));
+  // Written once, here, so that no path leaves it out (the later steps depend on it).
+  io.setOutput(STEP_OUTPUTS.proceed, String(report.outcome === 'proceeding'));
+  // A request that passed validation gets its summary from a later step.
+  if (report.outcome !== 'proceeding') io.appendSummary(renderSummary(report, ctx.nowSeconds()));
   return exitCode;
 }
 
 /** The request and its target, or the run ends (failed, or skipped when there is no target). */
-function checked(
+export function checked(
   ctx: Context,
   inputs: Inputs,
   phase: 'validate' | 'deploy',
 ): { request: Request; target: Target } {
-  const { report } = ctx;
   const result = checkRequest(inputs);
   if ('problems' in result) {
     ctx.fail(
@@ -130,30 +163,29 @@ function checked(
     ctx.io.isFile(path),
   );
   if ((lookup.kind === 'found' || lookup.kind === 'invalid') && lookup.ignored.length > 0) {
-    // One warning per run: validate always runs first; the deploy step only logs it again.
+    // One warning per run: validate always runs first; the later steps only log it again.
     const warning = ignoredFieldsWarning(lookup.ignored);
     if (phase === 'validate') ctx.annotate('warning', warning);
     else ctx.log(warning);
   }
+  const variable = ENVIRONMENT_VARIABLES.deploymentTargets;
   switch (lookup.kind) {
     case 'unreadable':
-      return ctx.fail(
-        `Variable ${ENVIRONMENT_VARIABLES.deploymentTargets} cannot be read: ${lookup.reason}`,
-      );
+      return ctx.fail(`Variable ${variable} cannot be read: ${lookup.reason}`);
     case 'none':
       return ctx.skip(
-        `No deployment target for model ${request.modelName} in environment ${request.environment} (${ENVIRONMENT_VARIABLES.deploymentTargets} has none): nothing to deploy.`,
+        `No deployment target for model ${request.modelName} in environment ${request.environment} (${variable} has none): nothing to deploy.`,
       );
     case 'invalid':
       return ctx.fail(
         [
-          `The deployment target of model ${request.modelName} is invalid (${ENVIRONMENT_VARIABLES.deploymentTargets}):`,
+          `The deployment target of model ${request.modelName} is invalid (${variable}):`,
           ...lookup.problems.map((p) => `- ${p}`),
         ].join('\n'),
       );
     case 'found':
-      report.endpoint = lookup.target.endpoint;
-      report.deployment = deploymentName(request.modelVersion);
+      ctx.report.endpoint = lookup.target.endpoint;
+      ctx.report.deployment = deploymentName(request.modelVersion);
       return { request, target: lookup.target };
   }
 }

@@ -6,28 +6,64 @@
 /* eslint-disable -- generated: the sources in rollout/ are linted */
 'use strict';
 
+// rollout/main.ts
+var import_node_os = require('node:os');
+var import_node_path3 = require('node:path');
+
 // rollout/az.ts
 var import_node_child_process = require('node:child_process');
 var ML_EXTENSION_VERSION = '2.44.1';
+var STDERR_TAIL = 2e3;
 function execAz(stderr, command = 'az') {
   return {
-    run: (args) =>
+    run: (args, signal, onProcess = () => void 0) =>
       new Promise((resolve2) => {
-        const child = (0, import_node_child_process.execFile)(
-          command,
-          [...args],
-          { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-          (error, stdout) => {
-            if (!error) resolve2({ ok: true, stdout });
-            else if (typeof error.code === 'number') {
-              resolve2({ ok: false, reason: `exit status ${error.code}` });
-            } else resolve2({ ok: false, reason: error.message });
-          },
-        );
-        child.stdin?.end();
-        child.stderr?.on('data', (chunk) => stderr(chunk));
+        const child = (0, import_node_child_process.spawn)(command, [...args], {
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let tail = '';
+        const stop = () => {
+          if (child.pid !== void 0) killGroup(child.pid, 'SIGINT');
+        };
+        onProcess(child.pid);
+        signal?.addEventListener('abort', stop, { once: true });
+        child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+          stderr(chunk);
+          tail = (tail + chunk).slice(-STDERR_TAIL);
+        });
+        child.on('error', (error) => {
+          signal?.removeEventListener('abort', stop);
+          resolve2({ ok: false, reason: error.message, stderr: tail });
+        });
+        child.on('close', (code) => {
+          signal?.removeEventListener('abort', stop);
+          onProcess(void 0);
+          if (signal?.aborted) {
+            resolve2({
+              ok: false,
+              reason: 'stopped: the run was cancelled',
+              stderr: tail,
+              cancelled: true,
+            });
+          } else if (code === 0) resolve2({ ok: true, stdout });
+          else
+            resolve2({
+              ok: false,
+              reason: `exit status ${code}`,
+              exitCode: code ?? void 0,
+              stderr: tail,
+            });
+        });
       }),
   };
+}
+function killGroup(processGroup, signal) {
+  try {
+    process.kill(-processGroup, signal);
+  } catch {}
 }
 function parseJson(stdout) {
   try {
@@ -36,18 +72,67 @@ function parseJson(stdout) {
     return { error: `az printed no valid JSON (${e.message})` };
   }
 }
+function isNotFound(result) {
+  return !result.ok && (result.exitCode === 3 || /\bResourceNotFound\b/.test(result.stderr));
+}
+function signInExpired(result) {
+  return !result.ok && /AADSTS700024|AADSTS700027|Please run ['"]?az login/.test(result.stderr);
+}
+function failureReason(result) {
+  if (result.ok) return '';
+  const lines = result.stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const error = [...lines].reverse().find((line) => /error|AADSTS|\(\w+\)/i.test(line));
+  return (error ?? lines.at(-1) ?? result.reason).slice(0, 300);
+}
 function shellWord(arg) {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
+var SECRET_OPTIONS = /* @__PURE__ */ new Set(['--federated-token', '--password']);
+function shownCommand(args) {
+  const shown = args.map((arg, i) => (SECRET_OPTIONS.has(args[i - 1]) ? '***' : shellWord(arg)));
+  return `+ az ${shown.join(' ')}`;
+}
+function modelReference(model) {
+  return `azureml:${model.name}:${model.version}`;
+}
+function tagArgs(tags2) {
+  return Object.entries(tags2).map(([name, value]) => `tags.${name}=${value}`);
+}
 var AzureMl = class {
-  constructor(az, scope, show2) {
+  constructor(az, scope, show2, signal, onProcess) {
     this.az = az;
     this.scope = scope;
     this.show = show2;
+    this.signal = signal;
+    this.onProcess = onProcess;
   }
   az;
   scope;
   show;
+  signal;
+  onProcess;
+  /** A fresh sign-in of the deploy identity (the CLI cannot renew a federated one). */
+  signIn(clientId, tenantId, credential) {
+    const secret =
+      credential.kind === 'federated-token'
+        ? ['--federated-token', credential.token]
+        : ['--password', credential.secret];
+    return this.call([
+      'login',
+      '--service-principal',
+      '--username',
+      clientId,
+      '--tenant',
+      tenantId,
+      ...secret,
+      '--output',
+      'none',
+      '--only-show-errors',
+    ]);
+  }
   installExtension() {
     return this.call([
       'extension',
@@ -64,7 +149,7 @@ var AzureMl = class {
   showModel(name, version) {
     return this.ml(['model', 'show', '--name', name, '--version', version, '--output', 'none']);
   }
-  /** Fails when the endpoint is missing (the exit status tells, not the message). */
+  /** Fails with exit status 3 when the endpoint is missing (see isNotFound). */
   showEndpoint(endpoint) {
     return this.ml(['online-endpoint', 'show', '--name', endpoint, '--output', 'json']);
   }
@@ -77,13 +162,15 @@ var AzureMl = class {
       '--file',
       file,
       '--output',
-      'json',
+      'none',
     ]);
   }
+  /** The deployments that exist: a missing one is simply not listed (its `show` exits 1). */
   listDeployments(endpoint) {
     return this.ml(['online-deployment', 'list', '--endpoint-name', endpoint, '--output', 'json']);
   }
-  createDeployment(deployment, endpoint, file, model) {
+  /** Creates a deployment of `model` with these tags (set at creation; never updated later). */
+  createDeployment(deployment, endpoint, file, model, tags2) {
     return this.ml([
       'online-deployment',
       'create',
@@ -94,7 +181,8 @@ var AzureMl = class {
       '--file',
       file,
       '--set',
-      `model=azureml:${model.name}:${model.version}`,
+      `model=${model}`,
+      ...tagArgs(tags2),
       '--output',
       'none',
     ]);
@@ -114,20 +202,27 @@ var AzureMl = class {
       'json',
     ]);
   }
-  /** `traffic` in the only form the CLI takes: "a=90 b=10". */
-  setTraffic(endpoint, traffic) {
+  /**
+   * One update of the endpoint: the traffic (in the only form the CLI takes, "a=90 b=10"),
+   * its tags, or both in the same request, so that a traffic change and the journal entry
+   * that describes it land together.
+   */
+  updateEndpoint(endpoint, change) {
+    const traffic = change.traffic === void 0 ? [] : ['--traffic', change.traffic];
+    const tags2 = change.tags === void 0 ? [] : ['--set', ...tagArgs(change.tags)];
     return this.ml([
       'online-endpoint',
       'update',
       '--name',
       endpoint,
-      '--traffic',
-      traffic,
+      ...traffic,
+      ...tags2,
       '--output',
       'none',
     ]);
   }
-  deleteDeployment(deployment, endpoint) {
+  /** `wait: false` returns once Azure accepted the delete (the restore step has minutes). */
+  deleteDeployment(deployment, endpoint, wait = true) {
     return this.ml([
       'online-deployment',
       'delete',
@@ -136,18 +231,26 @@ var AzureMl = class {
       '--endpoint-name',
       endpoint,
       '--yes',
+      ...(wait ? [] : ['--no-wait']),
     ]);
   }
   /** The arguments that make a command act on the environment's workspace. */
   scopeArgs() {
-    return ['--resource-group', this.scope.resourceGroup, '--workspace-name', this.scope.workspace];
+    return [
+      '--subscription',
+      this.scope.subscriptionId,
+      '--resource-group',
+      this.scope.resourceGroup,
+      '--workspace-name',
+      this.scope.workspace,
+    ];
   }
   ml(args) {
     return this.call(['ml', ...args, ...this.scopeArgs(), '--only-show-errors']);
   }
   call(args) {
-    this.show(`+ az ${args.map(shellWord).join(' ')}`);
-    return this.az.run(args);
+    this.show(shownCommand(args));
+    return this.az.run(args, this.signal, this.onProcess);
   }
 };
 
@@ -187,6 +290,7 @@ var TITLES = {
   unchanged: '✅ already serving, nothing changed',
   skipped: '⏭️ skipped',
   failed: '❌ failed',
+  cancelled: '⏹️ cancelled',
   proceeding: '❌ failed',
 };
 function renderSummary(report, now) {
@@ -227,6 +331,41 @@ function renderSummary(report, now) {
 `;
 }
 
+// rollout/session.ts
+var ID_TOKEN_AUDIENCE = 'api://AzureADTokenExchange';
+async function credentialFor(request, source) {
+  if (request.authMode === 'client-secret') {
+    let secret;
+    try {
+      secret = JSON.parse(source.credentials).clientSecret;
+    } catch {
+      secret = void 0;
+    }
+    return typeof secret === 'string' && secret !== ''
+      ? { credential: { kind: 'client-secret', secret } }
+      : { error: 'the AZURE_CREDENTIALS secret is missing or holds no "clientSecret"' };
+  }
+  try {
+    return { credential: { kind: 'federated-token', token: await source.idToken() } };
+  } catch (e) {
+    return {
+      error: `GitHub gave no OIDC token (${e.message}); the job needs "permissions: id-token: write"`,
+    };
+  }
+}
+async function signIn(ctx, azure, request, source) {
+  const credential = await credentialFor(request, source);
+  ctx.checkCancelled();
+  if ('error' in credential) ctx.fail(`Signing in to Azure failed: ${credential.error}.`);
+  const result = await azure.signIn(request.clientId, request.tenantId, credential.credential);
+  ctx.checkCancelled();
+  if (!result.ok) {
+    ctx.fail(
+      `Signing in to Azure as ${request.clientId} (${request.authMode}) failed: ${failureReason(result)}.`,
+    );
+  }
+}
+
 // rollout/github-io.ts
 function gitHubIo(options) {
   const { summaryFile, outputFile, root, stdout, stderr } = options;
@@ -245,8 +384,49 @@ function gitHubIo(options) {
       (0, import_node_fs.statSync)((0, import_node_path.resolve)(root, path), {
         throwIfNoEntry: false,
       })?.isFile() ?? false,
-    now: () => Math.floor(Date.now() / 1e3),
   };
+}
+var JOURNAL_FILE = 'aml-deploy-rollout-journal.json';
+function fileJournal(path) {
+  return {
+    read: () => {
+      if (!(0, import_node_fs.existsSync)(path)) return void 0;
+      return JSON.parse((0, import_node_fs.readFileSync)(path, 'utf8'));
+    },
+    write: (journal) => {
+      (0, import_node_fs.writeFileSync)(`${path}.new`, JSON.stringify(journal));
+      (0, import_node_fs.renameSync)(`${path}.new`, path);
+    },
+  };
+}
+var realClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve2) => {
+      if (signal?.aborted) return resolve2();
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve2();
+      }
+    }),
+};
+async function gitHubIdToken(requestUrl, requestToken, cancel, request = fetch) {
+  if (!requestUrl || !requestToken) {
+    throw new Error('ACTIONS_ID_TOKEN_REQUEST_URL is not set');
+  }
+  const url = `${requestUrl}&audience=${encodeURIComponent(ID_TOKEN_AUDIENCE)}`;
+  const response = await request(url, {
+    headers: { Authorization: `Bearer ${requestToken}`, Accept: 'application/json' },
+    signal: AbortSignal.any([AbortSignal.timeout(3e4), ...(cancel ? [cancel] : [])]),
+  });
+  if (!response.ok) throw new Error(`GitHub answered HTTP ${response.status}`);
+  const body = await response.json();
+  if (typeof body.value !== 'string' || body.value === '')
+    throw new Error('no token in the answer');
+  return body.value;
 }
 
 // lib/deployment-target.ts
@@ -678,6 +858,11 @@ var TARGET_FIELDS = {
     'Share of traffic the new deployment gets first, before 100 % (only when another deployment serves).',
     { default: 0 },
   ),
+  observeMinutes: optional(
+    integer(0, 30),
+    'Minutes the canary serves before the full shift; then the new deployment must still be provisioned, hold its share and answer the smoke test again. Only with `canaryPercent` above 0.',
+    { default: 0 },
+  ),
   keepDeployments: optional(
     integer(1, 10),
     'Earlier deployments of the model kept (without traffic) after a successful rollout, for a quick rollback.',
@@ -709,6 +894,10 @@ var VARIABLE_NAMES = {
   deploymentTargets: 'AML_DEPLOYMENT_TARGETS',
 };
 var GITHUB_VARIABLE_MAX_BYTES = 48 * 1024;
+var SECRET_NAMES = {
+  /** JSON `{clientId, clientSecret, subscriptionId, tenantId}`, the shape azure/login's `creds` reads. */
+  azureCredentials: 'AZURE_CREDENTIALS',
+};
 
 // rollout/inputs.ts
 var REQUEST_VARIABLES = {
@@ -721,16 +910,30 @@ var REQUEST_VARIABLES = {
 };
 var ENVIRONMENT_VARIABLES = {
   authMode: VARIABLE_NAMES.authMode,
+  clientId: VARIABLE_NAMES.clientId,
+  tenantId: VARIABLE_NAMES.tenantId,
+  subscriptionId: VARIABLE_NAMES.subscriptionId,
   resourceGroup: VARIABLE_NAMES.resourceGroup,
   workspace: VARIABLE_NAMES.workspace,
   deploymentTargets: VARIABLE_NAMES.deploymentTargets,
 };
 var STARTED_AT_VARIABLE = 'ROLLOUT_STARTED_AT';
+var CREDENTIALS_VARIABLE = SECRET_NAMES.azureCredentials;
 var GITHUB_VARIABLES = {
   /** `repository_dispatch` (an event from the pipeline) or `workflow_dispatch` (a person). */
   eventName: 'GITHUB_EVENT_NAME',
   output: 'GITHUB_OUTPUT',
   stepSummary: 'GITHUB_STEP_SUMMARY',
+  /** The run and its attempt: "Re-run failed jobs" keeps the id and counts the attempt. */
+  runId: 'GITHUB_RUN_ID',
+  runAttempt: 'GITHUB_RUN_ATTEMPT',
+  serverUrl: 'GITHUB_SERVER_URL',
+  repository: 'GITHUB_REPOSITORY',
+  /** The job's temporary folder, emptied at its start and end: the journal file's home. */
+  runnerTemp: 'RUNNER_TEMP',
+  /** Set on every step when the job may request an OIDC token (`id-token: write`). */
+  idTokenUrl: 'ACTIONS_ID_TOKEN_REQUEST_URL',
+  idTokenRequestToken: 'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
 };
 function readInputs(env) {
   const pick = (names) =>
@@ -740,6 +943,13 @@ function readInputs(env) {
     variables: pick(ENVIRONMENT_VARIABLES),
     startedAt: env[STARTED_AT_VARIABLE] ?? '',
     eventName: env[GITHUB_VARIABLES.eventName] ?? '',
+    credentials: env[CREDENTIALS_VARIABLE] ?? '',
+    run: {
+      id: env[GITHUB_VARIABLES.runId] ?? '',
+      attempt: env[GITHUB_VARIABLES.runAttempt] ?? '',
+      serverUrl: env[GITHUB_VARIABLES.serverUrl] ?? '',
+      repository: env[GITHUB_VARIABLES.repository] ?? '',
+    },
   };
 }
 
@@ -753,13 +963,15 @@ var Stop = class extends Error {
 };
 var CANCELLED_EXIT_CODE = 130;
 var Context = class {
-  constructor(io, report, signal) {
+  constructor(io, report, clock, signal) {
     this.io = io;
     this.report = report;
+    this.clock = clock;
     this.signal = signal;
   }
   io;
   report;
+  clock;
   signal;
   /** A line of our own in the step log. */
   log(line) {
@@ -785,11 +997,20 @@ var Context = class {
     this.annotate('notice', message);
     throw new Stop(0);
   }
-  /** Fails the run if it was cancelled; called between Azure calls, never while rolling back. */
+  get cancelled() {
+    return this.signal?.aborted ?? false;
+  }
+  /** Ends the run as cancelled if it was: called after every Azure call and wait. */
   checkCancelled() {
-    if (this.signal?.aborted) {
-      this.fail('The run was cancelled.', CANCELLED_EXIT_CODE);
+    if (this.cancelled) {
+      this.report.outcome = 'cancelled';
+      this.report.details.push('The run was cancelled, or its step timed out.');
+      throw new Stop(CANCELLED_EXIT_CODE);
     }
+  }
+  /** Epoch seconds, for the summary. */
+  nowSeconds() {
+    return Math.floor(this.clock.now() / 1e3);
   }
   /**
    * The Stop for anything thrown: a Stop as it is; any other error is a bug or an
@@ -811,25 +1032,42 @@ var DEPLOYMENT_PREFIX = 'model-v';
 function deploymentName(version) {
   return `${DEPLOYMENT_PREFIX}${version}`;
 }
+function provisioningState(value) {
+  return typeof value === 'string' ? (value.split('.').at(-1) ?? '').toLowerCase() : '';
+}
+var IN_FLIGHT = /* @__PURE__ */ new Set(['creating', 'updating', 'scaling', 'deleting']);
+function inFlight(state) {
+  return IN_FLIGHT.has(state);
+}
 function parseModelRef(model) {
   if (typeof model !== 'string') return void 0;
   const short = /^azureml:([^:/]+):([^:/]+)$/.exec(model);
   if (short) return { name: short[1], version: short[2] };
-  const arm = /\/workspaces\/[^/]+\/models\/([^/]+)\/versions\/([^/]+)$/.exec(model);
-  return arm ? { name: arm[1], version: arm[2] } : void 0;
+  const path = /\/(?:workspaces|registries)\/[^/]+\/models\/([^/]+)\/versions\/([^/]+)$/.exec(
+    model,
+  );
+  return path ? { name: path[1], version: path[2] } : void 0;
 }
-function readEndpointState(endpoint, deployments) {
-  if (!isPlainObject(endpoint)) return { error: 'the endpoint is not a JSON object' };
+function readTags(tags2) {
+  if (!isPlainObject(tags2)) return {};
+  return Object.fromEntries(Object.entries(tags2).filter((entry) => typeof entry[1] === 'string'));
+}
+function readTraffic(raw) {
+  if (!isPlainObject(raw)) return { error: `the endpoint's "traffic" is not a JSON object` };
   const traffic = /* @__PURE__ */ new Map();
-  const rawTraffic = endpoint.traffic ?? {};
-  if (!isPlainObject(rawTraffic)) return { error: `the endpoint's "traffic" is not a JSON object` };
-  for (const [name, share] of Object.entries(rawTraffic)) {
-    const value = typeof share === 'string' && /^\d{1,3}$/.test(share) ? Number(share) : share;
+  for (const [name, share2] of Object.entries(raw)) {
+    const value = typeof share2 === 'string' && /^\d{1,3}$/.test(share2) ? Number(share2) : share2;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 100) {
-      return { error: `the traffic share of ${JSON.stringify(name)} is ${JSON.stringify(share)}` };
+      return { error: `the traffic share of ${JSON.stringify(name)} is ${JSON.stringify(share2)}` };
     }
     traffic.set(name, value);
   }
+  return traffic;
+}
+function readEndpointState(endpoint, deployments) {
+  if (!isPlainObject(endpoint)) return { error: 'the endpoint is not a JSON object' };
+  const traffic = readTraffic(endpoint.traffic ?? {});
+  if ('error' in traffic) return traffic;
   if (!Array.isArray(deployments)) return { error: 'the deployment list is not a JSON array' };
   const read = [];
   for (const d of deployments) {
@@ -842,98 +1080,159 @@ function readEndpointState(endpoint, deployments) {
       name: d.name,
       model,
       label: `${d.name} (${model ? `${model.name}:${model.version}` : modelText})`,
-      state: typeof d.provisioning_state === 'string' ? d.provisioning_state : '',
+      state: provisioningState(d.provisioning_state),
+      tags: readTags(d.tags),
     });
   }
-  return { state: { traffic, deployments: read } };
+  const state = provisioningState(endpoint.provisioning_state);
+  return { state: { traffic, deployments: read, state, tags: readTags(endpoint.tags) } };
 }
 function planRollout(state, request) {
-  const { traffic: before } = state;
-  const name = deploymentName(request.version);
-  const share = (d) => before.get(d) ?? 0;
-  const ours = (d) => d.model?.name === request.model;
-  const thisVersion = (d) => ours(d) && d.model?.version === request.version;
-  const snapshot = {
-    traffic: before,
+  const before = {
+    traffic: state.traffic,
     deployments: state.deployments.map((d) => d.label),
   };
-  const serving = state.deployments.find((d) => thisVersion(d) && share(d.name) === 100);
-  if (serving) return { kind: 'unchanged', before: snapshot, deployment: serving.name };
+  const early = refusal(state, request, before);
+  if (early) return early;
+  const reusable = reusableDeployment(state, request);
+  if (!reusable) {
+    const broken = state.deployments.find((d) => runsVersion(d, request));
+    if (broken) {
+      return { kind: 'not-provisioned', before, deployment: broken.name, state: broken.state };
+    }
+  }
+  const target = reusable?.name ?? deploymentName(request.version);
+  const cleanup2 = cleanupOf(state, request, target);
+  const owned = !reusable || reusable.name === request.provisional;
+  const steps = stepsOf(state.traffic, request, target, !reusable, owned, cleanup2);
+  const final = steps.find((s) => s.kind === 'traffic' && s.what === 'final');
+  const restore2 = new Map(state.traffic);
+  if (!restore2.has(target)) restore2.set(target, 0);
+  return {
+    kind: 'roll-out',
+    before,
+    deployment: target,
+    create: !reusable,
+    owned,
+    steps,
+    restore: restore2,
+    cleanup: cleanup2,
+    after: afterRollout(
+      state,
+      request,
+      target,
+      final?.kind === 'traffic' ? final.traffic : restore2,
+      cleanup2,
+    ),
+  };
+}
+var ours = (d, request) => d.model?.name === request.model;
+var runsVersion = (d, request) => ours(d, request) && d.model?.version === request.version;
+var share = (traffic, d) => traffic.get(d) ?? 0;
+function refusal(state, request, before) {
+  const serving2 = state.deployments.find(
+    (d) => runsVersion(d, request) && share(state.traffic, d.name) === 100,
+  );
+  if (serving2) {
+    const cleanup2 = cleanupOf(state, request, serving2.name);
+    return { kind: 'unchanged', before, deployment: serving2.name, cleanup: cleanup2 };
+  }
   const newest = Math.max(
     -1,
     ...state.deployments
-      .filter((d) => ours(d) && share(d.name) > 0 && /^[0-9]{1,15}$/.test(d.model?.version ?? ''))
+      .filter(
+        (d) =>
+          ours(d, request) &&
+          share(state.traffic, d.name) > 0 &&
+          /^[0-9]{1,15}$/.test(d.model?.version ?? ''),
+      )
       .map((d) => Number(d.model?.version)),
   );
   if (request.neverDowngrade && newest > Number(request.version)) {
-    return { kind: 'stale', before: snapshot, servingVersion: newest };
+    return { kind: 'stale', before, servingVersion: newest };
   }
-  const taken = state.deployments.find((d) => d.name === name && !thisVersion(d));
-  if (taken) return { kind: 'name-taken', before: snapshot, deployment: name, label: taken.label };
-  const reusable = state.deployments
-    .filter((d) => thisVersion(d) && (d.state === '' || d.state === 'Succeeded'))
+  const name = deploymentName(request.version);
+  const taken = state.deployments.find((d) => d.name === name && !runsVersion(d, request));
+  if (taken) return { kind: 'name-taken', before, deployment: name, label: taken.label };
+  return void 0;
+}
+function reusableDeployment(state, request) {
+  const name = deploymentName(request.version);
+  return state.deployments
+    .filter((d) => runsVersion(d, request) && (d.state === '' || d.state === 'succeeded'))
     .sort(
       (a, b) =>
-        share(b.name) - share(a.name) ||
+        share(state.traffic, b.name) - share(state.traffic, a.name) ||
         Number(b.name === name) - Number(a.name === name) ||
         compare(a.name, b.name),
     )[0];
-  if (!reusable) {
-    const broken = state.deployments.find(thisVersion);
-    if (broken) {
-      return {
-        kind: 'not-provisioned',
-        before: snapshot,
-        deployment: broken.name,
-        state: broken.state,
-      };
-    }
-  }
-  const target = reusable?.name ?? name;
-  const steps = [];
-  const canary = canaryTraffic(before, target, request.canaryPercent);
-  if (canary) steps.push({ what: 'canary', traffic: canary });
-  const final = new Map([...before].map(([d]) => [d, 0]));
-  final.set(target, 100);
-  steps.push({ what: 'final', traffic: final });
-  const restore = new Map(before);
-  if (!restore.has(target)) restore.set(target, 0);
-  const previous = state.deployments.filter((d) => d.name !== target && share(d.name) > 0);
+}
+function cleanupOf(state, request, target) {
+  const previous = state.deployments.filter(
+    (d) => d.name !== target && share(state.traffic, d.name) > 0,
+  );
   const spare = Math.max(request.keepDeployments - previous.length, 0);
-  const cleanup = state.deployments
-    .filter((d) => d.name !== target && share(d.name) === 0 && ours(d))
+  return state.deployments
+    .filter((d) => d.name !== target && share(state.traffic, d.name) === 0 && ours(d, request))
     .sort((a, b) => versionNumber(b) - versionNumber(a) || compare(a.name, b.name))
     .slice(spare)
     .map((d) => d.name);
+}
+var READ_ONLY = 'read only: nothing to undo (a smoke test, or waiting while the canary serves)';
+function stepsOf(before, request, target, create, owned, cleanup2) {
+  const steps = [];
+  const deleteTarget = owned
+    ? { kind: 'delete-deployment', deployment: target }
+    : { kind: 'none', why: `${target} existed before this run: it is kept` };
+  if (create) steps.push({ kind: 'create', deployment: target, undo: deleteTarget });
+  if (request.smokeTest) {
+    steps.push({ kind: 'smoke-test', deployment: target, undo: { kind: 'none', why: READ_ONLY } });
+  }
+  const canary = canaryTraffic(before, target, request.canaryPercent);
+  if (canary) {
+    steps.push({
+      kind: 'traffic',
+      what: 'canary',
+      traffic: canary,
+      undo: { kind: 'restore-traffic' },
+    });
+    steps.push({
+      kind: 'observe',
+      minutes: request.observeMinutes,
+      traffic: canary,
+      undo: { kind: 'none', why: READ_ONLY },
+    });
+  }
+  const final = new Map([...before].map(([d]) => [d, 0]));
+  final.set(target, 100);
+  steps.push({ kind: 'traffic', what: 'final', traffic: final, undo: { kind: 'restore-traffic' } });
+  if (cleanup2.length > 0) steps.push(cleanupStep(cleanup2));
+  return steps;
+}
+function cleanupStep(deployments) {
+  const why = 'only deployments without traffic, once the new one serves everything';
+  return { kind: 'cleanup', deployments, undo: { kind: 'none', why } };
+}
+function afterRollout(state, request, target, final, cleanup2) {
   const names = [.../* @__PURE__ */ new Set([...state.deployments.map((d) => d.name), target])]
-    .filter((d) => !cleanup.includes(d))
+    .filter((d) => !cleanup2.includes(d))
     .sort(compare);
   const labels = new Map(state.deployments.map((d) => [d.name, d.label]));
-  const after = {
-    traffic: without(final, cleanup),
-    deployments: names.map((d) => labels.get(d) ?? `${d} (${request.model}:${request.version})`),
-  };
   return {
-    kind: 'roll-out',
-    before: snapshot,
-    deployment: target,
-    create: !reusable,
-    steps,
-    restore,
-    cleanup,
-    after,
+    traffic: without(final, cleanup2),
+    deployments: names.map((d) => labels.get(d) ?? `${d} (${request.model}:${request.version})`),
   };
 }
 function canaryTraffic(before, target, percent) {
   const targetShare = before.get(target) ?? 0;
   const others = [...before].filter(([d]) => d !== target);
-  const othersTotal = others.reduce((sum, [, share]) => sum + share, 0);
+  const othersTotal = others.reduce((sum, [, s]) => sum + s, 0);
   if (percent <= 0 || othersTotal <= 0 || targetShare >= percent) return void 0;
   const canary = /* @__PURE__ */ new Map([[target, percent]]);
   let left = percent - targetShare;
-  for (const [d, share] of others.sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))) {
-    const take = Math.min(share, left);
-    canary.set(d, share - take);
+  for (const [d, s] of others.sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))) {
+    const take = Math.min(s, left);
+    canary.set(d, s - take);
     left -= take;
   }
   return canary;
@@ -944,8 +1243,11 @@ function without(traffic, names) {
 function trafficText(traffic) {
   return [...traffic]
     .sort((a, b) => compare(a[0], b[0]))
-    .map(([d, share]) => `${d}=${share}`)
+    .map(([d, s]) => `${d}=${s}`)
     .join(' ');
+}
+function serving(traffic) {
+  return new Map([...traffic].filter(([, s]) => s > 0));
 }
 function versionNumber(d) {
   const version = d.model?.version ?? '';
@@ -955,51 +1257,41 @@ function compare(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-// rollout/deploy.ts
-async function deploy(ctx, ml, request, target, neverDowngrade) {
-  const undo = {
-    armed: false,
-    created: '',
-    trafficTouched: false,
-    restore: /* @__PURE__ */ new Map(),
-  };
-  try {
-    await rollOut(ctx, ml, request, target, neverDowngrade, undo);
-  } catch (error) {
-    const stop = ctx.stopFor(error);
-    if (undo.armed) await rollBack(ctx, ml, target.endpoint, undo);
-    throw stop;
+// rollout/azure-state.ts
+var POLL_MS = 15e3;
+var SIGN_IN_MAX_AGE_MS = 4 * 6e4;
+async function freshSignIn(r) {
+  await signIn(r.ctx, r.azure, r.request, r.credentials);
+  r.signedInAt = r.ctx.clock.now();
+}
+async function keepSignedIn(r) {
+  if (r.signedInAt === void 0 || r.ctx.clock.now() - r.signedInAt > SIGN_IN_MAX_AGE_MS) {
+    await freshSignIn(r);
   }
 }
-async function rollOut(ctx, ml, request, target, neverDowngrade, undo) {
-  const { report } = ctx;
-  const { modelName: model, modelVersion: version } = request;
-  const { endpoint } = target;
-  const call = async (result) => {
-    const value = await result;
-    ctx.checkCancelled();
-    return value;
-  };
-  ctx.log(`Installing the Azure CLI ml extension ${ML_EXTENSION_VERSION}.`);
-  if (!(await call(ml.installExtension())).ok) {
-    ctx.fail(`Installing the Azure CLI ml extension ${ML_EXTENSION_VERSION} failed.`);
-  }
-  if (!(await call(ml.showModel(model, version))).ok) {
-    ctx.fail(
-      `Model ${model} version ${version} could not be read from workspace ${request.workspace}: it is not registered there, or the deploy identity cannot read it.`,
-    );
-  }
-  let shown = await call(ml.showEndpoint(endpoint));
+async function call(r, command, stillNeeded = () => Promise.resolve(true)) {
+  const result = await command(r.azure);
+  r.ctx.checkCancelled();
+  if (result.ok || !signInExpired(result)) return result;
+  r.ctx.log('The sign-in expired: signing in again.');
+  await freshSignIn(r);
+  if (!(await stillNeeded())) return result;
+  r.ctx.log('Trying once more.');
+  const again = await command(r.azure);
+  r.ctx.checkCancelled();
+  return again;
+}
+async function readEndpoint(r) {
+  const { endpoint } = r.target;
+  const shown = await call(r, (azure) => azure.showEndpoint(endpoint));
+  if (!shown.ok && isNotFound(shown)) return void 0;
   if (!shown.ok) {
-    ctx.log(
-      `Endpoint ${endpoint} does not exist (the error above is expected): creating it from ${target.endpointSpec}.`,
-    );
-    shown = await call(ml.createEndpoint(endpoint, target.endpointSpec));
-    if (!shown.ok) ctx.fail(`Creating endpoint ${endpoint} from ${target.endpointSpec} failed.`);
-    report.details.push(`Endpoint ${endpoint} was created from ${target.endpointSpec}.`);
+    r.ctx.fail(`Reading endpoint ${endpoint} failed: ${failureReason(shown)}`);
   }
-  const listed = await call(ml.listDeployments(endpoint));
-  if (!listed.ok) ctx.fail(`Listing the deployments of endpoint ${endpoint} failed.`);
+  const listed = await call(r, (azure) => azure.listDeployments(endpoint));
+  if (!listed.ok) {
+    r.ctx.fail(`Listing the deployments of endpoint ${endpoint} failed: ${failureReason(listed)}`);
+  }
   const endpointJson = parseJson(shown.stdout);
   const deploymentsJson = parseJson(listed.stdout);
   const read =
@@ -1009,156 +1301,123 @@ async function rollOut(ctx, ml, request, target, neverDowngrade, undo) {
         ? deploymentsJson
         : readEndpointState(endpointJson.value, deploymentsJson.value);
   if ('error' in read)
-    ctx.fail(`The state of endpoint ${endpoint} could not be read: ${read.error}`);
-  const plan = planRollout(read.state, {
-    model,
-    version,
-    canaryPercent: target.canaryPercent,
-    keepDeployments: target.keepDeployments,
-    neverDowngrade,
-  });
-  report.trafficBefore = report.trafficAfter = trafficText(plan.before.traffic);
-  report.deploymentsBefore = report.deploymentsAfter = plan.before.deployments.join(', ');
-  if (plan.kind === 'unchanged') {
-    report.outcome = 'unchanged';
-    report.deployment = plan.deployment;
-    report.details.push(
-      `Deployment ${plan.deployment} of endpoint ${endpoint} already serves ${model} version ${version} with 100 % of traffic; nothing was changed.`,
-    );
-    return;
-  }
-  if (plan.kind === 'stale') {
-    ctx.skip(
-      `Model ${model} version ${version} is older than the serving version ${plan.servingVersion}; a repository_dispatch never downgrades — use workflow_dispatch to roll back. Nothing was changed: traffic on endpoint ${endpoint} stays "${report.trafficBefore}".`,
-    );
-  }
-  if (plan.kind === 'name-taken') {
-    ctx.fail(
-      `Endpoint ${endpoint} already has a deployment named ${plan.deployment} that runs another model: ${plan.label}. Delete it, then run again.`,
-    );
-  }
-  if (plan.kind === 'not-provisioned') {
-    ctx.fail(
-      `Endpoint ${endpoint} has a deployment of ${model} version ${version} that did not provision: ${plan.deployment} (${plan.state}). Delete it (az ml online-deployment delete --name ${plan.deployment} --endpoint-name ${endpoint} --yes), then run again.`,
-    );
-  }
-  const deployment = plan.deployment;
-  report.deployment = deployment;
-  undo.restore = plan.restore;
-  undo.armed = true;
-  if (!plan.create) {
-    report.details.push(
-      `Deployment ${deployment} already runs ${model} version ${version}: reused, not created again.`,
-    );
-    ctx.log(`Reusing deployment ${deployment}, which already runs ${model}:${version}.`);
-  } else {
-    undo.created = deployment;
-    const created = await call(
-      ml.createDeployment(deployment, endpoint, target.deploymentSpec, { name: model, version }),
-    );
-    if (!created.ok) {
-      ctx.fail(
-        `Creating deployment ${deployment} on endpoint ${endpoint} from ${target.deploymentSpec} failed.`,
-      );
+    r.ctx.fail(`The state of endpoint ${endpoint} could not be read: ${read.error}`);
+  return read.state;
+}
+async function waitFor(r, what, minutes, until) {
+  const deadline = r.ctx.clock.now() + minutes * 6e4;
+  for (;;) {
+    await keepSignedIn(r);
+    const state = await readEndpoint(r);
+    if (!state) return r.ctx.fail(`Endpoint ${r.target.endpoint} no longer exists.`);
+    if (until(state)) return state;
+    if (r.ctx.clock.now() >= deadline) {
+      return r.ctx.fail(`Waited ${minutes} minutes for ${what}; Azure still reports it under way.`);
     }
-  }
-  if (target.smokeTestRequest === void 0) {
-    ctx.log(`No smoke test request configured for model ${model}: skipping the smoke test.`);
-  } else {
-    const answer = await call(ml.invoke(endpoint, deployment, target.smokeTestRequest));
-    if (!answer.ok) {
-      ctx.fail(
-        `Smoke test failed: deployment ${deployment} did not answer ${target.smokeTestRequest}.`,
-      );
-    }
-    ctx.io.out(`Smoke test passed. Response: ${quote(answer.stdout.replace(/\n$/, ''))}`);
-  }
-  if (target.canaryPercent > 0 && !plan.steps.some((s) => s.what === 'canary')) {
-    ctx.log(
-      `No canary step: nothing else serves traffic on ${endpoint}, or ${deployment} already has ${target.canaryPercent} % or more.`,
-    );
-  }
-  for (const step of plan.steps) {
-    const what =
-      step.what === 'canary' ? `canary ${target.canaryPercent} %` : `100 % to ${deployment}`;
-    const traffic = trafficText(step.traffic);
-    undo.trafficTouched = true;
-    ctx.log(`Traffic (${what}): ${traffic}`);
-    if (!(await call(ml.setTraffic(endpoint, traffic))).ok) {
-      ctx.fail(`Shifting traffic (${what}: ${traffic}) on endpoint ${endpoint} failed.`);
-    }
-  }
-  undo.armed = false;
-  const deleted = [];
-  const failed = [];
-  for (const name of plan.cleanup) {
-    const result = await ml.deleteDeployment(name, endpoint);
-    (result.ok ? deleted : failed).push(name);
-  }
-  report.outcome = 'succeeded';
-  report.trafficAfter = trafficText(without(plan.steps[plan.steps.length - 1].traffic, deleted));
-  report.deploymentsAfter = [
-    ...plan.after.deployments,
-    ...failed.map((name) => `${name} (delete failed)`),
-  ].join(', ');
-  if (deleted.length > 0) {
-    report.details.push(
-      `Deleted earlier deployments beyond keepDeployments=${target.keepDeployments}: ${deleted.join(' ')}.`,
-    );
-  }
-  if (failed.length > 0) {
-    report.details.push(
-      `Cleanup incomplete: deleting ${failed.join(' ')} failed (no traffic goes there); delete by hand or let the next rollout retry.`,
-    );
-    ctx.annotate(
-      'warning',
-      `Cleanup incomplete: could not delete ${failed.join(' ')} on ${endpoint}.`,
-    );
+    r.ctx.log(`Waiting for ${what}.`);
+    await r.ctx.clock.sleep(POLL_MS, r.ctx.signal);
+    r.ctx.checkCancelled();
   }
 }
-async function rollBack(ctx, ml, endpoint, undo) {
-  const { report } = ctx;
-  const restore = trafficText(undo.restore);
-  undo.armed = false;
-  ctx.log('Rolling back.');
-  let restored = true;
-  if (undo.trafficTouched) {
-    if ((await ml.setTraffic(endpoint, restore)).ok) {
-      report.details.push(`Rolled back: traffic restored to "${restore}".`);
-    } else {
-      restored = false;
-      report.trafficAfter = 'unknown: restoring it failed';
-      report.details.push(
-        `ROLLBACK INCOMPLETE: restoring traffic failed. Restore it by hand: az ml online-endpoint update --name ${endpoint} --traffic "${restore}" ${ml.scopeArgs().join(' ')}`,
-      );
-      ctx.annotate(
-        'error',
-        `Rollback incomplete: traffic on ${endpoint} could not be restored to "${restore}".`,
-      );
-    }
-  } else if (undo.created === '') {
-    report.details.push('Nothing had been changed yet: no rollback needed.');
-  }
-  if (restored) report.trafficAfter = report.trafficBefore;
-  const before = report.deploymentsBefore;
-  report.deploymentsAfter = before;
-  if (undo.created === '') return;
-  const kept = () => (before ? `${before}, ${undo.created}` : undo.created);
-  if (!restored) {
-    report.deploymentsAfter = kept();
-    report.details.push(
-      `Deployment ${undo.created} was kept because it may still receive traffic; delete it once traffic is restored.`,
-    );
-  } else if ((await ml.deleteDeployment(undo.created, endpoint)).ok) {
-    report.details.push(`Rolled back: the failed deployment ${undo.created} was deleted.`);
-  } else {
-    report.deploymentsAfter = kept();
-    report.details.push(
-      `The failed deployment ${undo.created} could not be deleted (it receives no traffic); delete it by hand.`,
-    );
-    ctx.annotate('warning', `The failed deployment ${undo.created} could not be deleted.`);
-  }
+function quiet(state) {
+  return !inFlight(state.state) && !state.deployments.some((d) => inFlight(d.state));
 }
+function deploymentOf(state, name) {
+  return state.deployments.find((d) => d.name === name);
+}
+
+// rollout/journal.ts
+var ROLLOUT_TAG = 'aml-deploy-rollout';
+var TAG_VALUE_MAX = 256;
+var RECORD =
+  /^v1 (\d{1,20}\.\d{1,5}) (begun|done) ([A-Za-z][A-Za-z0-9-]{2,31}) ([01]) (-|\S+) (-|\S+)$/;
+var SHARE = /^([A-Za-z][A-Za-z0-9-]{2,31}):(\d{1,3})$/;
+function sharesText(traffic) {
+  const shares = [...(traffic ?? [])]
+    .filter(([, share2]) => share2 > 0)
+    .sort((a, b) => compare(a[0], b[0]))
+    .map(([d, share2]) => `${d}:${share2}`)
+    .join(',');
+  return shares || '-';
+}
+function readShares(text2) {
+  const traffic = /* @__PURE__ */ new Map();
+  for (const item of text2 === '-' ? [] : text2.split(',')) {
+    const share2 = SHARE.exec(item);
+    if (!share2 || Number(share2[2]) > 100) return { error: `tag ${ROLLOUT_TAG} has a bad share` };
+    traffic.set(share2[1], Number(share2[2]));
+  }
+  const total = [...traffic.values()].reduce((sum, s) => sum + s, 0);
+  if (traffic.size > 0 && total !== 100) {
+    return { error: `tag ${ROLLOUT_TAG}: its shares add up to ${total}, not 100` };
+  }
+  return traffic;
+}
+function encodeRecord(record2) {
+  const { run, state, target, owned } = record2;
+  return `v1 ${run} ${state} ${target} ${owned ? 1 : 0} ${sharesText(record2.before)} ${sharesText(record2.shifted)}`;
+}
+function decodeRecord(value) {
+  const m = RECORD.exec(value);
+  if (!m) return { error: `tag ${ROLLOUT_TAG} is not a record this rollout wrote` };
+  const before = readShares(m[5]);
+  if ('error' in before) return before;
+  const shifted = readShares(m[6]);
+  if ('error' in shifted) return shifted;
+  const record2 = {
+    run: m[1],
+    state: m[2],
+    target: m[3],
+    owned: m[4] === '1',
+    before,
+    ...(m[6] === '-' ? {} : { shifted }),
+  };
+  return { record: record2 };
+}
+function recordTag(record2) {
+  const value = encodeRecord(record2);
+  if (value.length > TAG_VALUE_MAX) {
+    return {
+      error: `the endpoint's traffic is split over too many deployments to record it in one tag (${value.length} characters, at most ${TAG_VALUE_MAX}): set the traffic on fewer deployments, then run again`,
+    };
+  }
+  return { tags: { [ROLLOUT_TAG]: value } };
+}
+var Journal = class _Journal {
+  constructor(store, file) {
+    this.store = store;
+    this.file = file;
+  }
+  store;
+  file;
+  static begin(store, run, report) {
+    const journal = new _Journal(store, { version: 1, run, endpoint: '', entries: [], report });
+    journal.save();
+    return journal;
+  }
+  /** Records a step before it starts, with what undoes it. */
+  start(step, label, undo2) {
+    const entry = { step, label, status: 'started', undo: undo2 };
+    this.file.entries.push(entry);
+    this.save();
+    return entry;
+  }
+  end(entry, status) {
+    entry.status = status;
+    this.save();
+  }
+  setRecord(record2) {
+    this.file.record = { text: encodeRecord(record2) };
+    this.save();
+  }
+  setProcessGroup(group) {
+    this.file.azProcessGroup = group;
+    this.save();
+  }
+  save() {
+    this.store.write(this.file);
+  }
+};
 
 // lib/config-fields.ts
 var AUTH_MODES = ['oidc', 'client-secret'];
@@ -1235,6 +1494,7 @@ var eventTime = text(
 
 // rollout/request.ts
 var authMode = oneOf(AUTH_MODES);
+var runNumber = text(/^[1-9][0-9]{0,19}$/, 'a GitHub run id or attempt: a whole number');
 function checkRequest(inputs) {
   const { request: r, variables: v } = inputs;
   const problems = [];
@@ -1244,49 +1504,61 @@ function checkRequest(inputs) {
       return '';
     }
     const checked2 = rule.check(raw, what);
-    if ('problems' in checked2) {
-      problems.push(...checked2.problems.map((p) => `${p.path}: ${p.message}`));
-      return '';
-    }
-    return checked2.value;
+    if ('value' in checked2) return checked2.value;
+    problems.push(...checked2.problems.map((p) => `${p.path}: ${p.message}`));
+    return '';
   };
-  const variable = (name) => `variable ${name}`;
+  const variable = (key) => `variable ${ENVIRONMENT_VARIABLES[key]}`;
+  const run = {
+    id: value(runNumber, inputs.run.id, GITHUB_VARIABLES.runId),
+    attempt: value(runNumber, inputs.run.attempt, GITHUB_VARIABLES.runAttempt),
+  };
   const request = {
     modelName: value(modelName, r.modelName, PAYLOAD_KEYS.modelName),
     modelVersion: value(modelVersion, r.modelVersion, PAYLOAD_KEYS.modelVersion),
     environment: value(githubEnvironment, r.environment, PAYLOAD_KEYS.environment),
     eventId: value(eventId, r.eventId, PAYLOAD_KEYS.eventId, true),
     eventTime: value(eventTime, r.eventTime, PAYLOAD_KEYS.eventTime, true),
-    resourceGroup: value(
-      resourceGroup,
-      v.resourceGroup,
-      variable(ENVIRONMENT_VARIABLES.resourceGroup),
-    ),
-    workspace: value(workspaceName, v.workspace, variable(ENVIRONMENT_VARIABLES.workspace)),
+    authMode: value(authMode, v.authMode, variable('authMode')),
+    clientId: value(guid, v.clientId, variable('clientId')),
+    tenantId: value(guid, v.tenantId, variable('tenantId')),
+    subscriptionId: value(guid, v.subscriptionId, variable('subscriptionId')),
+    resourceGroup: value(resourceGroup, v.resourceGroup, variable('resourceGroup')),
+    workspace: value(workspaceName, v.workspace, variable('workspace')),
     deploymentTargets: v.deploymentTargets,
+    run: `${run.id}.${run.attempt}`,
+    runUrl: runUrl(inputs.run),
   };
-  value(authMode, v.authMode, variable(ENVIRONMENT_VARIABLES.authMode));
-  if (r.workspace !== '') {
-    const name = /\/workspaces\/[^/]+$/i.test(r.workspace)
-      ? r.workspace.slice(r.workspace.lastIndexOf('/') + 1)
-      : r.workspace;
-    if ('problems' in workspaceName.check(name, PAYLOAD_KEYS.workspace)) {
-      problems.push(
-        `${PAYLOAD_KEYS.workspace}: ${show(r.workspace)} is not accepted; expected ${workspaceName.expected}, or the resource id of one (".../workspaces/NAME")`,
-      );
-    } else if (request.workspace !== '' && name.toLowerCase() !== request.workspace.toLowerCase()) {
-      const environment = request.environment ? ` ${request.environment}` : '';
-      problems.push(
-        `The model was registered in workspace ${name}, but environment${environment} deploys to workspace ${request.workspace}.`,
-      );
-    }
-  }
+  problems.push(...workspaceProblems(r.workspace, request));
   if (v.deploymentTargets === '') {
     problems.push(
-      `${variable(ENVIRONMENT_VARIABLES.deploymentTargets)}: is empty: this environment has no deployment targets`,
+      `${variable('deploymentTargets')}: is empty: this environment has no deployment targets`,
     );
   }
   return problems.length > 0 ? { problems } : { request };
+}
+function runUrl(run) {
+  const plain =
+    /^https:\/\/[A-Za-z0-9.-]+$/.test(run.serverUrl) &&
+    /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(run.repository) &&
+    /^[0-9]+$/.test(run.id);
+  return plain ? `${run.serverUrl}/${run.repository}/actions/runs/${run.id}` : '';
+}
+function workspaceProblems(raw, request) {
+  if (raw === '') return [];
+  const name = /\/workspaces\/[^/]+$/i.test(raw) ? raw.slice(raw.lastIndexOf('/') + 1) : raw;
+  if ('problems' in workspaceName.check(name, PAYLOAD_KEYS.workspace)) {
+    return [
+      `${PAYLOAD_KEYS.workspace}: ${show(raw)} is not accepted; expected ${workspaceName.expected}, or the resource id of one (".../workspaces/NAME")`,
+    ];
+  }
+  if (request.workspace !== '' && name.toLowerCase() !== request.workspace.toLowerCase()) {
+    const environment = request.environment ? ` ${request.environment}` : '';
+    return [
+      `The model was registered in workspace ${name}, but environment${environment} deploys to workspace ${request.workspace}.`,
+    ];
+  }
+  return [];
 }
 var FILE_FIELDS = ['endpointSpec', 'deploymentSpec', 'smokeTestRequest'];
 function findTarget(model, deploymentTargets, isFile) {
@@ -1344,8 +1616,522 @@ function endpointOf(model, deploymentTargets) {
   return 'value' in checked2 ? checked2.value : '';
 }
 
+// rollout/restore.ts
+function undosOf(record2) {
+  const undos = [{ kind: 'restore-traffic' }];
+  if (record2.owned) undos.push({ kind: 'delete-deployment', deployment: record2.target });
+  return undos;
+}
+function sameServing(a, b) {
+  const x = serving(a);
+  const y = serving(b);
+  return x.size === y.size && [...x].every(([d, share2]) => y.get(d) === share2);
+}
+function trafficBack(record2, live) {
+  const target = record2.target;
+  const now = trafficText(live.traffic) || 'none';
+  if ((live.traffic.get(target) ?? 0) === 100) {
+    return {
+      note: `${target} serves 100 %: the rollout had finished; nothing is undone.`,
+      outcome: 'committed',
+    };
+  }
+  if (sameServing(live.traffic, record2.before)) {
+    return { note: `Traffic is as before the run ("${now}").`, outcome: 'unchanged' };
+  }
+  const names = new Set(live.deployments.map((d) => d.name));
+  const missing = [...record2.before.keys()].filter((d) => !names.has(d));
+  const ours2 = record2.shifted !== void 0 && sameServing(live.traffic, record2.shifted);
+  if (!ours2 || missing.length > 0) {
+    const why =
+      missing.length > 0
+        ? `deployment ${missing.join(', ')}, which served before the run, no longer exists`
+        : 'someone else changed it after the run';
+    return { note: `Traffic "${now}" was left as it is: ${why}.`, outcome: 'foreign' };
+  }
+  return {
+    traffic: new Map(live.deployments.map((d) => [d.name, record2.before.get(d.name) ?? 0])),
+  };
+}
+function planRestore(record2, undos, live, keep) {
+  const notes = [];
+  let traffic;
+  let outcome = 'unchanged';
+  if (undos.some((u) => u.kind === 'restore-traffic')) {
+    const back = trafficBack(record2, live);
+    if ('traffic' in back) {
+      traffic = back.traffic;
+      outcome = 'restored';
+      notes.push(`Traffic goes back to "${trafficText(serving(traffic))}".`);
+    } else {
+      outcome = back.outcome;
+      notes.push(back.note);
+    }
+  }
+  const after = traffic ?? live.traffic;
+  const deletes = [];
+  for (const undo2 of [...undos].reverse()) {
+    if (undo2.kind !== 'delete-deployment' || outcome === 'committed') continue;
+    const d = live.deployments.find((x) => x.name === undo2.deployment);
+    if (!d || d.state === 'deleting' || undo2.deployment === keep) continue;
+    if ((after.get(d.name) ?? 0) > 0) {
+      notes.push(`${d.name} was kept: it still receives traffic.`);
+    } else deletes.push(d.name);
+  }
+  return { traffic, deletes, outcome, notes };
+}
+async function carryOut(azure, endpoint, record2, plan, waitForDeletes) {
+  const tags2 = (state) => {
+    const tag = recordTag({ ...record2, state });
+    return 'tags' in tag ? tag.tags : void 0;
+  };
+  const settled = plan.deletes.length === 0;
+  if (plan.traffic) {
+    const traffic = trafficText(plan.traffic);
+    const result = await azure.updateEndpoint(endpoint, {
+      traffic,
+      tags: tags2(settled ? 'done' : 'begun'),
+    });
+    if (!result.ok) {
+      const why = `Restoring traffic failed (${failureReason(result)}). Restore it by hand: az ml online-endpoint update --name ${endpoint} --traffic "${traffic}" ${azure.scopeArgs().join(' ')}`;
+      return { traffic: [why], cleanup: [] };
+    }
+  }
+  const cleanup2 = [];
+  for (const name of plan.deletes) {
+    const result = await azure.deleteDeployment(name, endpoint, waitForDeletes);
+    if (!result.ok) {
+      cleanup2.push(`Deleting ${name} failed (${failureReason(result)}); it serves nothing.`);
+    }
+  }
+  const needsDone = plan.traffic ? !settled : record2.state === 'begun';
+  if (needsDone && cleanup2.length === 0 && (settled || waitForDeletes)) {
+    await azure.updateEndpoint(endpoint, { tags: tags2('done') });
+  }
+  return { traffic: [], cleanup: cleanup2 };
+}
+var RESTORE_WAIT_MINUTES = 2;
+async function restore(ctx, inputs, deps, rolloutWith) {
+  const file = deps.journal.read();
+  if (!file) {
+    ctx.report.endpoint = endpointOf(inputs.request.modelName, inputs.variables.deploymentTargets);
+    ctx.report.details.push(
+      'The rollout did not start: the run was cancelled before the rollout step, or that step could not start. Nothing was changed in Azure ML.',
+    );
+    deps.io.appendSummary(renderSummary(ctx.report, ctx.nowSeconds()));
+    return 0;
+  }
+  Object.assign(ctx.report, file.report, { details: [...file.report.details] });
+  const outcome = ctx.report.outcome === 'proceeding' ? 'failed' : ctx.report.outcome;
+  const journal = new Journal(deps.journal, { ...file, report: ctx.report });
+  let exitCode;
+  try {
+    exitCode = await undo(ctx, deps, journal, rolloutWith);
+  } catch (error) {
+    const stop = error instanceof Stop ? error : ctx.stopFor(error);
+    exitCode = stop.exitCode === 0 ? 0 : 1;
+    ctx.report.details.push(byHand(file));
+  }
+  if (ctx.report.outcome !== 'succeeded') ctx.report.outcome = outcome;
+  journal.save();
+  deps.io.appendSummary(renderSummary(ctx.report, ctx.nowSeconds()));
+  return exitCode;
+}
+async function undo(ctx, deps, journal, rolloutWith) {
+  const { file } = journal;
+  if (file.azProcessGroup !== void 0) {
+    deps.killGroup(file.azProcessGroup);
+    journal.setProcessGroup(void 0);
+  }
+  for (const entry of file.entries.filter((e) => e.status === 'started')) {
+    ctx.report.details.push(`The deploy step was stopped during: ${entry.label}.`);
+    journal.end(entry, 'interrupted');
+  }
+  const own = file.record && decodeRecord(file.record.text);
+  if (!own || 'error' in own) {
+    ctx.report.details.push('Nothing had been changed in Azure ML: nothing to restore.');
+    return 0;
+  }
+  const r = rolloutWith(journal);
+  await freshSignIn(r);
+  const what = `operations under way on ${r.target.endpoint}`;
+  const live = await waitFor(r, what, RESTORE_WAIT_MINUTES, (s) => !inFlight(s.state));
+  const tag = decodeRecord(live.tags[ROLLOUT_TAG] ?? '');
+  if ('error' in tag || tag.record.run !== own.record.run) {
+    ctx.report.details.push(
+      'The rollout record never reached the endpoint: nothing had been changed.',
+    );
+    return 0;
+  }
+  const plan = planRestore(
+    tag.record,
+    file.entries.map((e) => e.undo),
+    live,
+  );
+  ctx.report.details.push(...plan.notes);
+  const left = await carryOut(r.azure, r.target.endpoint, tag.record, plan, false);
+  if (plan.outcome === 'committed') ctx.report.outcome = 'succeeded';
+  await reportAfter(r, plan, left.cleanup);
+  if (left.traffic.length > 0) {
+    ctx.report.details.push(`RESTORE INCOMPLETE: ${left.traffic.join(' ')}`);
+    ctx.annotate('error', `Restore incomplete on ${r.target.endpoint}: ${left.traffic.join(' ')}`);
+    return 1;
+  }
+  if (left.cleanup.length > 0) {
+    const text2 = `${left.cleanup.join(' ')} The next run of this environment deletes it (the journal on the endpoint says it is this run's).`;
+    ctx.report.details.push(text2);
+    ctx.annotate('warning', text2);
+  }
+  return 0;
+}
+async function reportAfter(r, plan, failed) {
+  const after = await readEndpoint(r);
+  r.ctx.report.trafficAfter = after ? trafficText(after.traffic) : '';
+  r.ctx.report.deploymentsAfter = after
+    ? after.deployments
+        .map((d) => (d.state === 'deleting' ? `${d.label} (deleting)` : d.label))
+        .join(', ')
+    : '';
+  const started = plan.deletes.filter((d) => !failed.some((f) => f.includes(` ${d} `)));
+  if (started.length > 0) {
+    r.ctx.report.details.push(
+      `Deleting ${started.join(' ')} was started (it serves nothing); the next run of this environment makes sure it is gone.`,
+    );
+  }
+}
+function byHand(file) {
+  const own = file.record && decodeRecord(file.record.text);
+  if (!own || 'error' in own) return 'Nothing had been changed in Azure ML.';
+  const traffic = new Map(own.record.before);
+  traffic.set(own.record.target, 0);
+  return `RESTORE NOT DONE. The next run of this environment finishes it from the journal on the endpoint (tag ${ROLLOUT_TAG}). To restore now: az ml online-endpoint update --name ${file.endpoint} --traffic "${trafficText(traffic)}" (then delete ${own.record.target} if this run created it).`;
+}
+
+// rollout/steps.ts
+var DEPLOYMENT_TAGS = {
+  run: 'aml-deploy-run',
+  runUrl: 'aml-deploy-run-url',
+  model: 'aml-deploy-model',
+};
+async function runSteps(r, steps, record2) {
+  for (const step of steps) {
+    await freshSignIn(r);
+    const entry = r.journal.start(step.kind, describe(step), step.undo);
+    try {
+      await RUNNERS[step.kind](r, step, record2);
+      r.journal.end(entry, 'done');
+    } catch (error) {
+      if (r.ctx.cancelled)
+        r.ctx.report.details.push(`The deploy step was stopped during: ${entry.label}.`);
+      r.journal.end(entry, r.ctx.cancelled ? 'interrupted' : 'failed');
+      throw error;
+    }
+  }
+}
+function describe(step) {
+  switch (step.kind) {
+    case 'create':
+      return `create deployment ${step.deployment}`;
+    case 'smoke-test':
+      return `smoke test of ${step.deployment}`;
+    case 'traffic':
+      return `traffic (${step.what}): ${trafficText(step.traffic)}`;
+    case 'observe':
+      return `observe the canary for ${step.minutes} min`;
+    case 'cleanup':
+      return `delete ${step.deployments.join(' ')}`;
+  }
+}
+var RUNNERS = {
+  create: createDeployment,
+  'smoke-test': (r, step) => smokeTest(r, step.deployment),
+  traffic: shiftTraffic,
+  observe,
+  cleanup,
+};
+var CREATE_MINUTES = 60;
+var UPDATE_MINUTES = 15;
+async function createDeployment(r, step) {
+  const { request, target } = r;
+  const tags2 = {
+    [DEPLOYMENT_TAGS.run]: request.run,
+    [DEPLOYMENT_TAGS.model]: `${request.modelName}:${request.modelVersion}`,
+  };
+  if (request.runUrl) tags2[DEPLOYMENT_TAGS.runUrl] = request.runUrl;
+  const model = modelReference({ name: request.modelName, version: request.modelVersion });
+  const absent = async () => {
+    const state2 = await readEndpoint(r);
+    return !state2 || !deploymentOf(state2, step.deployment);
+  };
+  const created = await call(
+    r,
+    (azure) =>
+      azure.createDeployment(step.deployment, target.endpoint, target.deploymentSpec, model, tags2),
+    absent,
+  );
+  const state = await waitFor(
+    r,
+    `deployment ${step.deployment} to provision`,
+    CREATE_MINUTES,
+    (s) => !inFlight(deploymentOf(s, step.deployment)?.state ?? ''),
+  );
+  const made = deploymentOf(state, step.deployment);
+  const why = created.ok ? '' : ` (${failureReason(created)})`;
+  if (!made) {
+    r.ctx.fail(
+      `Creating deployment ${step.deployment} on endpoint ${target.endpoint} from ${target.deploymentSpec} failed${why}.`,
+    );
+  }
+  if (made.state !== 'succeeded') {
+    r.ctx.fail(
+      `Deployment ${step.deployment} did not provision: its state is ${made.state || 'unknown'}${why}.`,
+    );
+  }
+  if (!created.ok) r.ctx.log(`az reported a failure${why}, but ${step.deployment} provisioned.`);
+}
+async function smokeTest(r, deployment) {
+  const file = r.target.smokeTestRequest ?? '';
+  const answer = await call(r, (azure) => azure.invoke(r.target.endpoint, deployment, file));
+  if (!answer.ok) {
+    r.ctx.fail(
+      `Smoke test failed: deployment ${deployment} did not answer ${file} (${failureReason(answer)}).`,
+    );
+  }
+  r.ctx.io.out(`Smoke test passed. Response: ${quote(answer.stdout.replace(/\n$/, ''))}`);
+}
+async function shiftTraffic(r, step, record2) {
+  if (!record2) throw new Error('a traffic step needs the rollout record');
+  const traffic = trafficText(step.traffic);
+  const next =
+    step.what === 'final' ? { ...record2, state: 'done' } : { ...record2, shifted: step.traffic };
+  const tag = recordTag(next);
+  const tags2 = 'tags' in tag ? tag.tags : void 0;
+  r.ctx.log(`Traffic (${step.what}): ${traffic}`);
+  const result = await call(r, (azure) =>
+    azure.updateEndpoint(r.target.endpoint, { traffic, tags: tags2 }),
+  );
+  const state = await waitFor(
+    r,
+    `the traffic update of ${r.target.endpoint}`,
+    UPDATE_MINUTES,
+    (s) => !inFlight(s.state),
+  );
+  if (trafficText(serving(state.traffic)) !== trafficText(serving(step.traffic))) {
+    const why = result.ok ? 'Azure reports other traffic' : failureReason(result);
+    r.ctx.fail(
+      `Shifting traffic (${step.what}: ${traffic}) on endpoint ${r.target.endpoint} failed: ${why}.`,
+    );
+  }
+}
+async function observe(r, step) {
+  r.ctx.log(`Observing the canary for ${step.minutes} min.`);
+  await r.ctx.clock.sleep(step.minutes * 6e4, r.ctx.signal);
+  r.ctx.checkCancelled();
+  await keepSignedIn(r);
+  const state = await readEndpoint(r);
+  const deployment = r.ctx.report.deployment;
+  const now = state ? trafficText(serving(state.traffic)) : 'no endpoint';
+  if (now !== trafficText(serving(step.traffic))) {
+    r.ctx.fail(`The traffic changed while the canary was observed: now "${now}".`);
+  }
+  const d = state && deploymentOf(state, deployment);
+  if (d?.state !== 'succeeded') {
+    r.ctx.fail(`Deployment ${deployment} is ${d?.state || 'gone'} after the observation.`);
+  }
+  if (r.target.smokeTestRequest !== void 0) await smokeTest(r, deployment);
+}
+async function cleanup(r, step) {
+  const { report } = r.ctx;
+  const deleted = [];
+  const failed = [];
+  for (const name of step.deployments) {
+    const present = async () => {
+      const state = await readEndpoint(r);
+      return state !== void 0 && deploymentOf(state, name) !== void 0;
+    };
+    const result = await call(
+      r,
+      (azure) => azure.deleteDeployment(name, r.target.endpoint),
+      present,
+    );
+    (result.ok ? deleted : failed).push(name);
+  }
+  if (deleted.length > 0) {
+    report.details.push(
+      `Deleted earlier deployments beyond keepDeployments=${r.target.keepDeployments}: ${deleted.join(' ')}.`,
+    );
+  }
+  if (failed.length > 0) {
+    report.details.push(
+      `Cleanup incomplete: deleting ${failed.join(' ')} failed (no traffic goes there); the next rollout tries again.`,
+    );
+    r.ctx.annotate(
+      'warning',
+      `Cleanup incomplete: could not delete ${failed.join(' ')} on ${r.target.endpoint}.`,
+    );
+  }
+}
+
+// rollout/deploy.ts
+async function deploy(r) {
+  const { ctx } = r;
+  const { state, provisional } = await prepare(r);
+  const plan = planRollout(state, {
+    model: r.request.modelName,
+    version: r.request.modelVersion,
+    canaryPercent: r.target.canaryPercent,
+    observeMinutes: r.target.observeMinutes,
+    keepDeployments: r.target.keepDeployments,
+    smokeTest: r.target.smokeTestRequest !== void 0,
+    neverDowngrade: r.neverDowngrade,
+    provisional,
+  });
+  ctx.report.trafficBefore = ctx.report.trafficAfter = trafficText(plan.before.traffic);
+  ctx.report.deploymentsBefore = ctx.report.deploymentsAfter = plan.before.deployments.join(', ');
+  if (plan.kind === 'unchanged' && plan.cleanup.length > 0) {
+    await runSteps(r, [cleanupStep(plan.cleanup)]);
+  }
+  if (plan.kind !== 'roll-out') return settle(r, plan);
+  ctx.report.deployment = plan.deployment;
+  if (!plan.create) {
+    ctx.report.details.push(
+      `Deployment ${plan.deployment} already runs ${r.request.modelName} version ${r.request.modelVersion}: reused, not created again.`,
+    );
+  }
+  const record2 = {
+    run: r.request.run,
+    state: 'begun',
+    target: plan.deployment,
+    owned: plan.owned,
+    before: serving(plan.before.traffic),
+  };
+  const canary = plan.steps.find((s) => s.kind === 'traffic' && s.what === 'canary');
+  await begin(r, record2, canary?.kind === 'traffic' ? canary.traffic : void 0);
+  await runSteps(r, plan.steps, record2);
+  const after = await readEndpoint(r);
+  ctx.report.outcome = 'succeeded';
+  ctx.report.trafficAfter = after ? trafficText(after.traffic) : '';
+  ctx.report.deploymentsAfter = after ? after.deployments.map((d) => d.label).join(', ') : '';
+}
+async function prepare(r) {
+  const { ctx, request, target } = r;
+  await freshSignIn(r);
+  ctx.log(`Installing the Azure CLI ml extension ${ML_EXTENSION_VERSION}.`);
+  const extension = await call(r, (ml) => ml.installExtension());
+  if (!extension.ok) {
+    ctx.fail(
+      `Installing the Azure CLI ml extension ${ML_EXTENSION_VERSION} failed: ${failureReason(extension)}`,
+    );
+  }
+  const model = await call(r, (ml) => ml.showModel(request.modelName, request.modelVersion));
+  if (!model.ok) {
+    ctx.fail(
+      isNotFound(model)
+        ? `Model ${request.modelName} version ${request.modelVersion} is not registered in workspace ${request.workspace}.`
+        : `Model ${request.modelName} version ${request.modelVersion} could not be read from workspace ${request.workspace}: ${failureReason(model)}`,
+    );
+  }
+  let state = (await readEndpoint(r)) ?? (await createEndpoint(r));
+  if (!quiet(state)) {
+    state = await waitFor(r, `operations under way on ${target.endpoint}`, CREATE_MINUTES, quiet);
+  }
+  return takeOver(r, state);
+}
+async function createEndpoint(r) {
+  const { ctx, target } = r;
+  const entry = r.journal.start('prepare', `create endpoint ${target.endpoint}`, {
+    kind: 'none',
+    why: 'an endpoint without deployments serves nothing and costs nothing; the next run reuses it',
+  });
+  ctx.log(`Endpoint ${target.endpoint} does not exist: creating it from ${target.endpointSpec}.`);
+  const created = await call(r, (ml) => ml.createEndpoint(target.endpoint, target.endpointSpec));
+  r.journal.end(entry, created.ok ? 'done' : 'failed');
+  const state = await readEndpoint(r);
+  if (!state) {
+    return ctx.fail(
+      `Creating endpoint ${target.endpoint} from ${target.endpointSpec} failed: ${failureReason(created)}`,
+    );
+  }
+  ctx.report.details.push(`Endpoint ${target.endpoint} was created from ${target.endpointSpec}.`);
+  return state;
+}
+async function takeOver(r, state) {
+  const { ctx, request, target } = r;
+  const tag = state.tags[ROLLOUT_TAG];
+  if (tag === void 0) return { state };
+  const decoded = decodeRecord(tag);
+  if ('error' in decoded) {
+    ctx.annotate('warning', `Ignored the journal on ${target.endpoint}: ${decoded.error}.`);
+    return { state };
+  }
+  const earlier = decoded.record;
+  if (earlier.state === 'done') return { state };
+  const ours2 = deploymentName(request.modelVersion);
+  const reusable = state.deployments.find((d) => d.name === ours2 && d.state === 'succeeded');
+  const keep = earlier.owned && earlier.target === ours2 && reusable ? ours2 : void 0;
+  const plan = planRestore(earlier, undosOf(earlier), state, keep);
+  const who =
+    earlier.run.split('.')[0] === request.run.split('.')[0]
+      ? 'An earlier attempt of this run'
+      : `Run ${earlier.run}`;
+  ctx.report.details.push(
+    `${who} left a rollout of ${earlier.target} unfinished: ${plan.notes.join(' ')}`,
+  );
+  const left = await carryOut(r.azure, target.endpoint, earlier, plan, true);
+  ctx.checkCancelled();
+  const problems = [...left.traffic, ...left.cleanup];
+  if (problems.length > 0)
+    ctx.fail(`Finishing the unfinished rollout failed: ${problems.join(' ')}`);
+  const now = await waitFor(r, `operations under way on ${target.endpoint}`, CREATE_MINUTES, quiet);
+  return { state: now, provisional: keep };
+}
+async function begin(r, record2, canary) {
+  const largest = recordTag({ ...record2, shifted: canary });
+  if ('error' in largest) r.ctx.fail(`Nothing was changed: ${largest.error}.`);
+  const tag = recordTag(record2);
+  if ('error' in tag) r.ctx.fail(`Nothing was changed: ${tag.error}.`);
+  r.journal.setRecord(record2);
+  const entry = r.journal.start('prepare', `record the rollout on ${r.target.endpoint}`, {
+    kind: 'none',
+    why: 'the record itself: the restore reads it',
+  });
+  const written = await call(r, (azure) =>
+    azure.updateEndpoint(r.target.endpoint, { tags: tag.tags }),
+  );
+  r.journal.end(entry, written.ok ? 'done' : 'failed');
+  if (!written.ok)
+    r.ctx.fail(
+      `Recording the rollout on endpoint ${r.target.endpoint} failed: ${failureReason(written)}`,
+    );
+}
+function settle(r, plan) {
+  const { ctx, request, target } = r;
+  const { modelName: model, modelVersion: version } = request;
+  switch (plan.kind) {
+    case 'unchanged':
+      ctx.report.outcome = 'unchanged';
+      ctx.report.deployment = plan.deployment;
+      ctx.report.details.push(
+        `Deployment ${plan.deployment} of endpoint ${target.endpoint} already serves ${model} version ${version} with 100 % of traffic; nothing was changed.`,
+      );
+      return;
+    case 'stale':
+      return ctx.skip(
+        `Model ${model} version ${version} is older than the serving version ${plan.servingVersion}; a repository_dispatch never downgrades — use workflow_dispatch to roll back. Nothing was changed: traffic on endpoint ${target.endpoint} stays "${ctx.report.trafficBefore}".`,
+      );
+    case 'name-taken':
+      return ctx.fail(
+        `Endpoint ${target.endpoint} already has a deployment named ${plan.deployment} that runs another model: ${plan.label}. Delete it, then run again.`,
+      );
+    case 'not-provisioned':
+      return ctx.fail(
+        `Endpoint ${target.endpoint} has a deployment of ${model} version ${version} that did not provision: ${plan.deployment} (${plan.state}). Delete it (az ml online-deployment delete --name ${plan.deployment} --endpoint-name ${target.endpoint} --yes), then run again.`,
+      );
+  }
+}
+
 // rollout/run.ts
-var PHASES = ['validate', 'deploy', 'not-started'];
+var PHASES = ['validate', 'deploy', 'restore'];
 var STEP_OUTPUTS = {
   /** "true" when the rollout step should run. */
   proceed: 'proceed',
@@ -1356,9 +2142,25 @@ function isPhase(value) {
   return PHASES.includes(value);
 }
 async function runPhase(phase, inputs, deps) {
-  const { io } = deps;
-  const now = io.now();
-  const report = {
+  const now = Math.floor(deps.clock.now() / 1e3);
+  const started = /^[0-9]{1,12}$/.test(inputs.startedAt) ? Number(inputs.startedAt) : now;
+  const report = newReport(inputs, phase === 'validate' ? now : started);
+  const ctx = new Context(deps.io, report, deps.clock, deps.signal);
+  if (phase === 'validate') return validate(ctx, inputs);
+  if (phase === 'restore') return restore(ctx, inputs, deps, (r) => rollout(ctx, inputs, deps, r));
+  const journal = Journal.begin(deps.journal, `${inputs.run.id}.${inputs.run.attempt}`, report);
+  let exitCode = 0;
+  try {
+    await deploy(rollout(ctx, inputs, deps, journal));
+  } catch (error) {
+    exitCode = ctx.stopFor(error).exitCode;
+  }
+  journal.save();
+  if (exitCode === 0) deps.io.appendSummary(renderSummary(report, ctx.nowSeconds()));
+  return exitCode;
+}
+function newReport(inputs, startedAt) {
+  return {
     outcome: 'failed',
     modelName: inputs.request.modelName,
     modelVersion: inputs.request.modelVersion,
@@ -1372,48 +2174,50 @@ async function runPhase(phase, inputs, deps) {
     deploymentsBefore: '',
     deploymentsAfter: '',
     details: [],
-    // deploy and not-started: the start time from validate, so the duration covers sign-in.
-    startedAt:
-      phase !== 'validate' && /^[0-9]{1,12}$/.test(inputs.startedAt)
-        ? Number(inputs.startedAt)
-        : now,
+    startedAt,
   };
-  const ctx = new Context(io, report, deps.signal);
-  if (phase === 'not-started') {
-    report.endpoint = endpointOf(inputs.request.modelName, inputs.variables.deploymentTargets);
-    report.details.push(
-      'The rollout did not start: signing in to Azure failed, or the run was cancelled before the rollout step. Nothing was changed in Azure ML.',
-    );
-    io.appendSummary(renderSummary(report, io.now()));
-    return 0;
-  }
-  if (phase === 'validate') io.setOutput(STEP_OUTPUTS.startedAt, String(report.startedAt));
+}
+function rollout(ctx, inputs, deps, journal) {
+  const { request, target } = checked(ctx, inputs, 'deploy');
+  journal.file.endpoint = target.endpoint;
+  journal.save();
+  const azure = new AzureMl(
+    deps.az,
+    request,
+    (line) =>
+      deps.io.err(`${oneLine(line)}
+`),
+    deps.signal,
+    (group) => journal.setProcessGroup(group),
+  );
+  return {
+    ctx,
+    azure,
+    request,
+    target,
+    journal,
+    credentials: { idToken: deps.idToken, credentials: inputs.credentials },
+    neverDowngrade: inputs.eventName === 'repository_dispatch',
+  };
+}
+function validate(ctx, inputs) {
+  const { io, report } = ctx;
+  io.setOutput(STEP_OUTPUTS.startedAt, String(report.startedAt));
   let exitCode = 0;
   try {
-    const { request, target } = checked(ctx, inputs, phase);
-    if (phase === 'validate') {
-      report.outcome = 'proceeding';
-      ctx.log(
-        `Request valid: ${request.modelName} version ${request.modelVersion} goes to endpoint ${target.endpoint} as deployment ${report.deployment}.`,
-      );
-    } else {
-      const ml = new AzureMl(deps.az, request, (line) =>
-        io.err(`${oneLine(line)}
-`),
-      );
-      await deploy(ctx, ml, request, target, inputs.eventName === 'repository_dispatch');
-    }
+    const { request, target } = checked(ctx, inputs, 'validate');
+    report.outcome = 'proceeding';
+    ctx.log(
+      `Request valid: ${request.modelName} version ${request.modelVersion} goes to endpoint ${target.endpoint} as deployment ${report.deployment}.`,
+    );
   } catch (error) {
     exitCode = ctx.stopFor(error).exitCode;
   }
-  if (phase === 'validate') {
-    io.setOutput(STEP_OUTPUTS.proceed, String(report.outcome === 'proceeding'));
-  }
-  if (report.outcome !== 'proceeding') io.appendSummary(renderSummary(report, io.now()));
+  io.setOutput(STEP_OUTPUTS.proceed, String(report.outcome === 'proceeding'));
+  if (report.outcome !== 'proceeding') io.appendSummary(renderSummary(report, ctx.nowSeconds()));
   return exitCode;
 }
 function checked(ctx, inputs, phase) {
-  const { report } = ctx;
   const result = checkRequest(inputs);
   if ('problems' in result) {
     ctx.fail(
@@ -1432,25 +2236,24 @@ function checked(ctx, inputs, phase) {
     if (phase === 'validate') ctx.annotate('warning', warning);
     else ctx.log(warning);
   }
+  const variable = ENVIRONMENT_VARIABLES.deploymentTargets;
   switch (lookup.kind) {
     case 'unreadable':
-      return ctx.fail(
-        `Variable ${ENVIRONMENT_VARIABLES.deploymentTargets} cannot be read: ${lookup.reason}`,
-      );
+      return ctx.fail(`Variable ${variable} cannot be read: ${lookup.reason}`);
     case 'none':
       return ctx.skip(
-        `No deployment target for model ${request.modelName} in environment ${request.environment} (${ENVIRONMENT_VARIABLES.deploymentTargets} has none): nothing to deploy.`,
+        `No deployment target for model ${request.modelName} in environment ${request.environment} (${variable} has none): nothing to deploy.`,
       );
     case 'invalid':
       return ctx.fail(
         [
-          `The deployment target of model ${request.modelName} is invalid (${ENVIRONMENT_VARIABLES.deploymentTargets}):`,
+          `The deployment target of model ${request.modelName} is invalid (${variable}):`,
           ...lookup.problems.map((p) => `- ${p}`),
         ].join('\n'),
       );
     case 'found':
-      report.endpoint = lookup.target.endpoint;
-      report.deployment = deploymentName(request.modelVersion);
+      ctx.report.endpoint = lookup.target.endpoint;
+      ctx.report.deployment = deploymentName(request.modelVersion);
       return { request, target: lookup.target };
   }
 }
@@ -1463,26 +2266,41 @@ async function main(argv) {
 `);
     return 2;
   }
+  const env = process.env;
   const cancel = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
       if (cancel.signal.aborted) return;
       cancel.abort();
       process.stderr.write(
-        `The run was cancelled (${signal}): the az command under way finishes, then the rollout stops and undoes its changes, if any.
+        `The run was cancelled or the step timed out (${signal}): stopping; the restore step undoes what this run changed.
 `,
       );
     });
   }
-  return runPhase(phase, readInputs(process.env), {
+  return runPhase(phase, readInputs(env), {
     io: gitHubIo({
-      summaryFile: process.env[GITHUB_VARIABLES.stepSummary] || void 0,
-      outputFile: process.env[GITHUB_VARIABLES.output] || void 0,
+      summaryFile: env[GITHUB_VARIABLES.stepSummary] || void 0,
+      outputFile: env[GITHUB_VARIABLES.output] || void 0,
       root: process.cwd(),
       stdout: (text2) => process.stdout.write(text2),
       stderr: (text2) => process.stderr.write(text2),
     }),
     az: execAz((text2) => process.stderr.write(text2)),
+    clock: realClock,
+    journal: fileJournal(
+      (0, import_node_path3.join)(
+        env[GITHUB_VARIABLES.runnerTemp] || (0, import_node_os.tmpdir)(),
+        JOURNAL_FILE,
+      ),
+    ),
+    idToken: () =>
+      gitHubIdToken(
+        env[GITHUB_VARIABLES.idTokenUrl],
+        env[GITHUB_VARIABLES.idTokenRequestToken],
+        cancel.signal,
+      ),
+    killGroup: (group) => killGroup(group, 'SIGKILL'),
     signal: cancel.signal,
   });
 }
