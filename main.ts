@@ -10,8 +10,8 @@
  * identities of this repository's workflows). AML_DEPLOY_CONFIG_DIR names another folder
  * of environment files (default `config`), relative to the project root or absolute.
  *
- * `--remove-stale` (what `npm run synth` passes) also deletes the stack folders of earlier
- * runs that this run did not write, so a stale stack cannot be applied by mistake.
+ * `--remove-stale` (what `npm run synth` passes) also deletes the synthesized JSON of the
+ * stacks of earlier runs that this run did not write (their `.terraform` and state stay).
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -89,15 +89,26 @@ function bootstrapConfig(
   return r.config;
 }
 
-/** Deletes the stack folders of earlier runs that this run did not write. */
+/** What cdktf's synth writes into a stack's folder (JSON output, cdktf's Manifest). */
+const STACK_FILE = 'cdk.tf.json';
+
+/**
+ * Deletes the synthesized JSON of the stacks of earlier runs that this run did not write, so
+ * a stale stack cannot be planned or applied by mistake (Terraform refuses a folder without
+ * configuration). Everything else there stays: `.terraform` (the backend a state migration
+ * starts from, what `terraform output` reads), the lock file, local state and plans.
+ */
 function removeStale(outdir: string, written: readonly string[]): string[] {
   const stacks = join(outdir, 'stacks');
   if (!existsSync(stacks)) return [];
   return readdirSync(stacks)
-    .filter((name) => !written.includes(name))
+    .filter((name) => !written.includes(name) && existsSync(join(stacks, name, STACK_FILE)))
     .map((name) => {
-      rmSync(join(stacks, name), { recursive: true, force: true });
-      return `removed stale ${relative(process.cwd(), join(stacks, name))} (not selected this run)`;
+      const dir = join(stacks, name);
+      rmSync(join(dir, STACK_FILE));
+      // A folder that held nothing else goes too.
+      if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
+      return `removed stale ${relative(process.cwd(), join(dir, STACK_FILE))} (not selected this run; select it with ${ENVIRONMENTS_VARIABLE} to write it again)`;
     });
 }
 

@@ -65,20 +65,39 @@ test('with nothing set, the example alone synthesizes (the quick start), and say
   );
 });
 
-test('--remove-stale (npm run synth) deletes the stacks of earlier runs that this run did not write', () => {
-  const first = runApp({ AML_DEPLOY_ENVIRONMENTS: 'staging,production' });
-  expect(readdirSync(join(first.outdir, 'stacks')).sort()).toEqual([
+test('--remove-stale (npm run synth) deletes the JSON of stacks not written this run, never what Terraform keeps', () => {
+  const first = runApp({ AML_DEPLOY_ENVIRONMENTS: 'staging,production,example' });
+  const stacks = join(first.outdir, 'stacks');
+  // production was initialised and deployed (what `cdktf diff` leaves); example never was.
+  const production = join(stacks, 'aml-deploy-production');
+  const kept = ['.terraform/terraform.tfstate', '.terraform.lock.hcl', 'plan'];
+  for (const file of kept) {
+    mkdirSync(join(production, file, '..'), { recursive: true });
+    writeFileSync(join(production, file), file);
+  }
+  // Without the flag (cdktf's own runs), earlier stacks stay whole.
+  runApp({ AML_DEPLOY_ENVIRONMENTS: 'staging' }, first.outdir);
+  expect(readdirSync(stacks).sort()).toEqual([
+    'aml-deploy-example',
     'aml-deploy-production',
     'aml-deploy-staging',
   ]);
-  // Without the flag (cdktf's own runs), earlier stacks stay where cdktf keeps its state.
-  runApp({ AML_DEPLOY_ENVIRONMENTS: 'staging' }, first.outdir);
-  expect(readdirSync(join(first.outdir, 'stacks'))).toHaveLength(2);
   const second = runApp({ AML_DEPLOY_ENVIRONMENTS: 'staging' }, first.outdir, ['--remove-stale']);
+  expect(second.stderr).toBe('');
   expect(second.status).toBe(0);
-  expect(readdirSync(join(first.outdir, 'stacks'))).toEqual(['aml-deploy-staging']);
-  expect(second.stdout).toContain(
-    `removed stale ${relative(projectRoot, join(first.outdir, 'stacks/aml-deploy-production'))} (not selected this run)`,
+  expect(readdirSync(stacks).sort()).toEqual(['aml-deploy-production', 'aml-deploy-staging']);
+  expect(treeOf(production)).toEqual(Object.fromEntries(kept.map((f) => [`/${f}`, f])));
+  const path = (stack: string) => relative(projectRoot, join(stacks, stack, 'cdk.tf.json'));
+  expect(second.stdout.split('\n').filter((l) => l.startsWith('removed'))).toEqual(
+    ['aml-deploy-example', 'aml-deploy-production'].map(
+      (stack) =>
+        `removed stale ${path(stack)} (not selected this run; select it with AML_DEPLOY_ENVIRONMENTS to write it again)`,
+    ),
+  );
+  // Selected again, the stack is whole again: its .terraform was never lost.
+  runApp({ AML_DEPLOY_ENVIRONMENTS: 'production' }, first.outdir, ['--remove-stale']);
+  expect(Object.keys(treeOf(production)).sort()).toEqual(
+    ['/cdk.tf.json', ...kept.map((f) => `/${f}`)].sort(),
   );
 });
 

@@ -330,7 +330,9 @@ describe('the callback URL from terraform output', () => {
     project = mkdtempSync(join(tmpdir(), 'send-test-event-'));
     bin = join(project, 'bin');
     mkdirSync(bin);
-    mkdirSync(join(project, 'cdktf.out', 'stacks', 'aml-deploy-staging'), { recursive: true });
+    const stack = join(project, 'cdktf.out', 'stacks', 'aml-deploy-staging');
+    mkdirSync(stack, { recursive: true });
+    writeFileSync(join(stack, 'cdk.tf.json'), '{}');
   });
 
   afterEach(() => rmSync(project, { recursive: true, force: true }));
@@ -411,7 +413,19 @@ describe('the callback URL from terraform output', () => {
     );
   });
 
-  it('says so when the stack has not been synthesized', async () => {
+  // A synth of other environments leaves the folder with only what Terraform keeps (main.ts
+  // removeStale); `terraform output` would then fail on the backend, so say how to write it.
+  it.each([
+    ['never synthesized', () => {}],
+    [
+      'synthesized, then left out of a later synth',
+      () =>
+        mkdirSync(join(project, 'cdktf.out/stacks/aml-deploy-production/.terraform'), {
+          recursive: true,
+        }),
+    ],
+  ])('says how to synthesize the stack when it is %s', async (_name, arrange) => {
+    arrange();
     fakeTerraform(`printf '%s' "$FAKE_TF_URL"`);
     const { code, stderr } = await run(['--env', 'production', '--model', 'm', '--version', '1'], {
       cwd: project,
@@ -420,8 +434,9 @@ describe('the callback URL from terraform output', () => {
 
     expect(code).toBe(1);
     expect(stderr).toBe(
-      'send-test-event: No synthesized stack at cdktf.out/stacks/aml-deploy-production: run `npx cdktf synth` (after deploying the stack), or pass --url.',
+      'send-test-event: No synthesized stack at cdktf.out/stacks/aml-deploy-production: run `AML_DEPLOY_ENVIRONMENTS=production npm run synth` (after deploying the stack), or pass --url.',
     );
+    expect(() => readFileSync(argsFile())).toThrow();
   });
 });
 

@@ -22,6 +22,7 @@ import type {
 import { modelName, modelVersion } from '../lib/dispatch-contract';
 import { MODEL_REGISTERED_EVENT_TYPE as MODEL_REGISTERED } from '../lib/logic-app-definition';
 import { OUTPUT_NAMES, stackName } from '../lib/naming';
+import { ENVIRONMENTS_VARIABLE } from '../lib/selection';
 import { UserError } from './user-error';
 
 /** An Event Grid event as sent over HTTP: `eventTime` is an ISO string, not a Date. */
@@ -142,9 +143,11 @@ export interface Environment {
 /** Reads the callback URL with `terraform -chdir=cdktf.out/stacks/<stack> output -raw <name>`. */
 export function readCallbackUrl(envName: string, { cwd, env }: Environment): string {
   const stackDir = join('cdktf.out', 'stacks', stackName(envName));
-  if (!existsSync(join(cwd, stackDir))) {
+  // Terraform reads the backend from the stack's JSON: without it, `output` fails with
+  // "Backend initialization required" even where `.terraform` and the state are intact.
+  if (!existsSync(join(cwd, stackDir, 'cdk.tf.json'))) {
     throw new UserError(
-      `No synthesized stack at ${stackDir}: run \`npx cdktf synth\` (after deploying the stack), or pass --url.`,
+      `No synthesized stack at ${stackDir}: run \`${ENVIRONMENTS_VARIABLE}=${envName} npm run synth\` (after deploying the stack), or pass --url.`,
     );
   }
   try {
