@@ -6,8 +6,9 @@ import { Sleep } from '@cdktf/provider-time/lib/sleep';
 import { Construct } from 'constructs';
 
 /**
- * How long the secret waits after its writers' role assignments: the up to 10 minutes Azure
- * documents for a role assignment to take effect.
+ * How long the secret waits after its writers' role assignments: Key Vault RBAC takes up to 10
+ * minutes to apply by the account of Microsoft's Azure/devops-governance (issue #22), whose
+ * authors moved off Key Vault RBAC for it; Microsoft Q&A has answered up to 30 for Azure RBAC.
  */
 export const ROLE_PROPAGATION = '10m';
 
@@ -93,9 +94,8 @@ export class DispatchTokenVault extends Construct {
 
     // Azure RBAC takes a while to reach Key Vault's data plane, and azurerm creates the secret
     // by reading it first with no retry (key_vault_secret_resource.go:143-147 at v4.55.0): a
-    // 403 there ends the apply. Azure documents role assignments taking effect within up to
-    // 10 minutes, so the wait is that long (time_sleep only waits on create: the first deploy,
-    // or when `triggers` change). Triggered by the assignments' IDs, not the officers: a
+    // 403 there ends the apply. So the wait is long (ROLE_PROPAGATION; time_sleep only waits
+    // on create: the first deploy, or when `triggers` change). Triggered by the assignments' IDs, not the officers: a
     // vault replaced with the same officers gets new assignments, and the secret in it would
     // race them otherwise.
     const propagation = new Sleep(this, 'role-propagation', {
