@@ -14,6 +14,8 @@ import { TerraformResource, Testing } from 'cdktf';
 import { terraformLiteral } from '../lib/terraform-literal';
 import { loadCommittedFiles } from '../lib/workflow-contract';
 import { AmlDeployStack, TOKEN_NOT_SET } from '../stacks/aml-deploy-stack';
+import { ROLE_PROPAGATION } from '../constructs/dispatch-token-vault';
+import { TERRAFORM_REQUIRED_VERSION } from '../constructs/terraform-blocks';
 import {
   COMMITTED_FILES,
   DEPLOY_WORKFLOW_PATH,
@@ -26,6 +28,8 @@ import { configFrom, exampleJson, projectRoot, resourcesOf, synthStack } from '.
 const oidc = synthStack(configFrom(exampleJson()));
 /** GitHub's answer about the repository, decoded (constructs/github-repository.ts). */
 const REPOSITORY = 'jsondecode(data.github_rest_api.github-repository_A2BB87E6.body)';
+/** GitHub's answer about the repository's OIDC subject settings. */
+const OIDC_SETTINGS = 'data.github_rest_api.github-repository_oidc-settings_B83A789F.body';
 const clientSecret = synthStack(
   configFrom({ ...exampleJson(), auth: { mode: 'client-secret', secretRotationDays: 60 } }),
 );
@@ -117,9 +121,12 @@ describe('deploy identity', () => {
       default: false,
       description: expect.stringContaining('never applied'),
     });
-    // Without deployers the caller becomes the owner: nothing to check.
+    // Without deployers the caller becomes the owner: the first one is recorded instead
+    // (what that check says is evaluated in conditions.test.ts).
     const [open] = Object.values(resourcesOf(oidc, 'azuread_application'));
-    expect(open.lifecycle).toBeUndefined();
+    expect(open.lifecycle.precondition[0].condition).toContain(
+      'time_static.deploy-identity_app_first-deployer_058F1031.triggers.object_id',
+    );
   });
 
   test('a deployer who is also a token writer gets one role assignment, not two', () => {
@@ -132,16 +139,23 @@ describe('deploy identity', () => {
     expect(officers.map((a) => a.principal_id)).toEqual(['22222222-2222-2222-2222-222222222222']);
   });
 
-  test('the wait for role propagation runs again when the token writers change', () => {
+  test("the wait for role propagation runs again whenever a writer's role assignment is created", () => {
     const json = exampleJson();
     json.trigger.tokenWriters = ['33333333-3333-3333-3333-333333333333'];
     json.azure.deployers = ['22222222-2222-2222-2222-222222222222'];
-    const [sleep] = Object.values(resourcesOf(synthStack(configFrom(json)), 'time_sleep'));
-    expect(sleep).toMatchObject({
-      create_duration: '60s',
+    const s = synthStack(configFrom(json));
+    const [sleep] = Object.values(resourcesOf(s, 'time_sleep'));
+    const officers = Object.keys(resourcesOf(s, 'azurerm_role_assignment')).filter((id) =>
+      id.includes('secrets-officer-'),
+    );
+    expect(officers).toHaveLength(2);
+    expect(sleep).toEqual({
+      create_duration: ROLE_PROPAGATION,
+      // A new assignment has an ID unknown until it exists: the wait is replaced, and runs.
       triggers: {
-        officers: '22222222-2222-2222-2222-222222222222,33333333-3333-3333-3333-333333333333',
+        assignments: officers.map((id) => `\${azurerm_role_assignment.${id}.id}`).join(','),
       },
+      depends_on: officers.map((id) => `azurerm_role_assignment.${id}`),
     });
   });
 
@@ -194,15 +208,23 @@ describe('deploy identity', () => {
     Object.values(resourcesOf(s, 'azuread_application_federated_identity_credential'))
       .map((c) => [c.display_name, c.subject])
       .sort();
+  // The immutable subject is the prefix GitHub reports for the repository when it reports one
+  // (what each answer yields is evaluated in conditions.test.ts).
+  const immutable = `\${coalesce(try(try(jsondecode(${OIDC_SETTINGS}), {}).sub_claim_prefix, null), "repo:${owner}@${ownerId}/${name}@${repoId}")}:environment:production`;
 
   test('oidc: by default both subject forms, built from what GitHub reads, never from the config', () => {
     expect(subjects(oidc)).toEqual([
-      [
-        'github-immutable-env-production',
-        `repo:${owner}@${ownerId}/${name}@${repoId}:environment:production`,
-      ],
+      ['github-immutable-env-production', immutable],
       ['github-legacy-env-production', `repo:${owner}/${name}:environment:production`],
     ]);
+    // Each only while GitHub's answer does not say the tokens carry the other one; a
+    // credential created without count by the previous version becomes instance 0.
+    const credentials = resourcesOf(oidc, 'azuread_application_federated_identity_credential');
+    for (const [id, c] of Object.entries(credentials)) {
+      expect(c.count).toMatch(/^\$\{\(.*sub_claim_prefix.*\) \? 0 : 1\}$/);
+      const address = `azuread_application_federated_identity_credential.${id}`;
+      expect(JSON.parse(oidc).moved).toContainEqual({ from: address, to: `${address}[0]` });
+    }
     expect(oidc).toHaveResourceWithProperties(ApplicationFederatedIdentityCredential, {
       issuer: 'https://token.actions.githubusercontent.com',
       audiences: ['api://AzureADTokenExchange'],
@@ -211,20 +233,18 @@ describe('deploy identity', () => {
   });
 
   test.each([
-    [
-      'immutable',
-      [
-        [
-          'github-immutable-env-production',
-          `repo:${owner}@${ownerId}/${name}@${repoId}:environment:production`,
-        ],
-      ],
-    ],
+    ['immutable', [['github-immutable-env-production', immutable]]],
     ['legacy', [['github-legacy-env-production', `repo:${owner}/${name}:environment:production`]]],
-  ])('oidc: oidcSubject %s trusts exactly that form', (form, expected) => {
+  ])('oidc: oidcSubject %s trusts exactly that form, always', (form, expected) => {
     const json = exampleJson();
     json.github.oidcSubject = form;
-    expect(subjects(synthStack(configFrom(json)))).toEqual(expected);
+    const s = synthStack(configFrom(json));
+    expect(subjects(s)).toEqual(expected);
+    const [credential] = Object.values(
+      resourcesOf(s, 'azuread_application_federated_identity_credential'),
+    );
+    expect(credential.count).toBeUndefined();
+    expect(JSON.parse(s).moved).toBeUndefined();
   });
 
   test("a config that spells the owner or repository in another case still trusts GitHub's spelling", () => {
@@ -239,12 +259,14 @@ describe('deploy identity', () => {
     expect(subjects(s)[0][1]).toMatch(/:environment:production$/);
   });
 
-  test('the repository is read with one request that returns a 404 as a value, not a provider crash', () => {
-    expect(JSON.parse(oidc).data.github_rest_api).toEqual({
-      'github-repository_A2BB87E6': expect.objectContaining({
-        endpoint: 'repos/contoso/mlops-models',
-      }),
-    });
+  test('GitHub is read with requests that return a 404 as a value, not a provider crash', () => {
+    expect(
+      Object.values<any>(JSON.parse(oidc).data.github_rest_api).map((d) => d.endpoint),
+    ).toEqual([
+      'repos/contoso/mlops-models',
+      'repos/contoso/mlops-models/actions/oidc/customization/sub',
+      'repos/contoso/mlops-models/environments/production',
+    ]);
     for (const type of ['github_repository', 'github_branch']) {
       expect(JSON.parse(oidc).data[type]).toBeUndefined();
     }
@@ -413,7 +435,10 @@ describe('GitHub wiring', () => {
       expect(s).toHaveResourceWithProperties(RepositoryEnvironmentDeploymentPolicy, {
         branch_pattern: `\${${REPOSITORY}.default_branch}`,
       });
-      expect(lookups(s)).toHaveLength(1); // the repository only: no branch to check
+      // No branch to check: the repository, its OIDC settings and the environment only.
+      expect(lookups(s).map((l) => l.endpoint)).not.toContainEqual(
+        expect.stringContaining('/branches/'),
+      );
       expect(JSON.parse(s).check).not.toHaveProperty('github-wiring-dispatch-branch');
     });
 
@@ -447,27 +472,51 @@ describe('GitHub wiring', () => {
     const s = synthStack(configFrom(json));
     const files = resourcesOf(s, 'github_repository_file');
 
-    test('the files are committed to their own branch, created from the base whenever it is missing', () => {
+    test('the files are committed to their own branch, created explicitly from the base', () => {
+      const [[branchId, branch]] = Object.entries(resourcesOf(s, 'github_branch'));
+      expect(branch).toEqual({
+        repository: 'mlops-models',
+        branch: WORKFLOW_UPDATE_BRANCH,
+        source_branch: 'main',
+        // The configured branch's read (its postcondition says it exists).
+        source_sha:
+          '${jsondecode(data.github_rest_api.github-repository_branch_2B704D53.body).commit.sha}',
+        lifecycle: { ignore_changes: ['source_branch', 'source_sha'] },
+      });
       for (const file of Object.values(files)) {
         expect(file).toMatchObject({
           branch: WORKFLOW_UPDATE_BRANCH,
-          autocreate_branch: true,
-          autocreate_branch_source_branch: 'main',
           overwrite_on_create: true,
+          depends_on: [`github_branch.${branchId}`],
         });
+        // Deprecated from 6.11.1; it raced (each file created the branch) and kept the first
+        // base commit for ever.
+        expect(Object.keys(file).filter((k) => k.startsWith('autocreate_branch'))).toEqual([]);
       }
     });
 
-    test('a pull request to the base, opened anew whenever the files change', () => {
+    test('a pull request to the base, opened anew when the content changes or the branch is created again', () => {
       const [pr] = Object.values(resourcesOf(s, 'github_repository_pull_request'));
       const refs = Object.keys(files).map((id) => `github_repository_file.${id}`);
+      const created = Object.keys(resourcesOf(s, 'time_static')).find((id) =>
+        id.startsWith('github-wiring_workflow-branch-created'),
+      )!;
       expect(pr).toMatchObject({
         base_repository: 'mlops-models',
         base_ref: 'main',
         head_ref: WORKFLOW_UPDATE_BRANCH,
         maintainer_can_modify: false,
         depends_on: refs,
-        lifecycle: { replace_triggered_by: refs },
+        lifecycle: {
+          replace_triggered_by: [...refs.map((r) => `${r}.content`), `time_static.${created}`],
+        },
+      });
+      // Only while the base lacks the files (evaluated in conditions.test.ts).
+      expect(pr.count).toMatch(/^\$\{alltrue\(\[.*\]\) \? 0 : 1\}$/);
+      expect(resourcesOf(s, 'time_static')[created]).toEqual({
+        triggers: {
+          branch: `\${github_branch.${Object.keys(resourcesOf(s, 'github_branch'))[0]}.id}`,
+        },
       });
     });
 
@@ -621,4 +670,54 @@ test('tags reach every Azure resource that takes tags', () => {
       owner: 'ml-platform',
     });
   }
+});
+
+test('metric alerts get their tag names in lower case, as Azure stores them; other resources as written', () => {
+  const json = exampleJson();
+  json.tags = { CostCenter: 'CC-42', project: 'aml-deploy-pipeline' };
+  const resources = JSON.parse(synthStack(configFrom(json))).resource;
+  const alerts = Object.values<any>(resources.azurerm_monitor_metric_alert);
+  expect(alerts).toHaveLength(3);
+  for (const alert of alerts) {
+    expect(alert.tags).toEqual({ costcenter: 'CC-42', project: 'aml-deploy-pipeline' });
+  }
+  for (const [type, blocks] of Object.entries<any>(resources)) {
+    if (type === 'azurerm_monitor_metric_alert') continue;
+    for (const block of Object.values<any>(blocks)) {
+      if (block.tags) expect(block.tags).toEqual(json.tags);
+    }
+  }
+});
+
+/**
+ * The Terraform version each feature a stack uses needs (Terraform's docs and changelogs):
+ * write-only arguments 1.11, ephemeral variables 1.10, `removed` blocks 1.7, `check` blocks
+ * 1.5, `terraform_data` 1.4, `moved` blocks 1.1.
+ */
+function minimumTerraform(json: any): string {
+  const text = JSON.stringify(json);
+  const needs: [boolean, string][] = [
+    [/"[a-z_]+_wo":/.test(text), '1.11'],
+    [Object.values<any>(json.variable ?? {}).some((v) => v.ephemeral), '1.10'],
+    [json.removed !== undefined, '1.7'],
+    [json.check !== undefined, '1.5'],
+    [json.resource?.terraform_data !== undefined, '1.4'],
+    [json.moved !== undefined, '1.1'],
+  ];
+  return needs.find(([used]) => used)?.[1] ?? '1.0';
+}
+
+test('required_version: the floor is what the most demanding stack needs, written in every stack', () => {
+  const stacks = [
+    JSON.parse(oidc),
+    JSON.parse(clientSecret),
+    JSON.parse(
+      synthStack(configFrom({ ...exampleJson(), trigger: { alertEmails: ['a@b.example'] } })),
+    ),
+  ];
+  const floors = stacks.map(minimumTerraform);
+  // The example writes the dispatch token write-only (variable mode); out-of-band needs less.
+  expect(floors).toEqual(['1.11', '1.11', '1.7']);
+  expect(TERRAFORM_REQUIRED_VERSION).toBe(`>= ${floors[0]}`);
+  for (const s of stacks) expect(s.terraform.required_version).toBe(TERRAFORM_REQUIRED_VERSION);
 });

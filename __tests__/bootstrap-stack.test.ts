@@ -185,6 +185,9 @@ describe('identities', () => {
   const [owner, name] = [field('owner.login'), field('name')];
   const ids = `${owner}@${field('owner.id')}/${name}@${field('id')}`;
   const legacy = `${owner}/${name}`;
+  // The immutable prefix: GitHub's own, when its OIDC settings report one (evaluated on
+  // GitHub's answers in conditions.test.ts), else built from the IDs.
+  const immutable = `\${coalesce(try(try(jsondecode(data.github_rest_api.github-repository_oidc-settings_B83A789F.body), {}).sub_claim_prefix, null), "repo:${ids}")}`;
   const subjects = (tf: any) =>
     Object.values<any>(tf.resource.azuread_application_federated_identity_credential)
       .map(
@@ -195,11 +198,11 @@ describe('identities', () => {
 
   test('federated to GitHub with exactly these subjects, both forms by default, and no secret', () => {
     expect(subjects(json)).toEqual([
-      `apply: github-immutable-env-infra-production repo:${ids}:environment:infra-production`,
-      `apply: github-immutable-env-infra-staging repo:${ids}:environment:infra-staging`,
+      `apply: github-immutable-env-infra-production ${immutable}:environment:infra-production`,
+      `apply: github-immutable-env-infra-staging ${immutable}:environment:infra-staging`,
       `apply: github-legacy-env-infra-production repo:${legacy}:environment:infra-production`,
       `apply: github-legacy-env-infra-staging repo:${legacy}:environment:infra-staging`,
-      `plan: github-immutable-pull-request repo:${ids}:pull_request`,
+      `plan: github-immutable-pull-request ${immutable}:pull_request`,
       `plan: github-legacy-pull-request repo:${legacy}:pull_request`,
     ]);
     for (const c of Object.values<any>(
@@ -221,8 +224,8 @@ describe('identities', () => {
     [
       'immutable',
       [
-        `apply: github-immutable-env-infra-prod repo:${ids}:environment:infra-prod`,
-        `plan: github-immutable-pull-request repo:${ids}:pull_request`,
+        `apply: github-immutable-env-infra-prod ${immutable}:environment:infra-prod`,
+        `plan: github-immutable-pull-request ${immutable}:pull_request`,
       ],
     ],
     [

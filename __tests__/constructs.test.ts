@@ -5,13 +5,14 @@
 import { Aspects, TerraformVariable, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
+import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert';
 import { DeployIdentity } from '../constructs/deploy-identity';
 import { DispatchLogicApp } from '../constructs/dispatch-logic-app';
 import { DispatchTokenVault } from '../constructs/dispatch-token-vault';
 import { FailureAlerts } from '../constructs/failure-alerts';
 import { FederatedApplication } from '../constructs/federated-application';
 import { GitHubRepository } from '../constructs/github-repository';
-import { GitHubWiring } from '../constructs/github-wiring';
+import { GitHubWiring, gitBlobSha } from '../constructs/github-wiring';
 import { WORKFLOW_UPDATE_BRANCH } from '../lib/workflow-contract';
 import { InfraIdentities, infraTargets } from '../constructs/infra-identities';
 import { ModelRegisteredEvents } from '../constructs/model-registered-events';
@@ -71,6 +72,49 @@ describe('FederatedApplication', () => {
   });
 });
 
+test('FederatedApplication: no owners but a check: the first caller is recorded and kept', () => {
+  const tf = alone(
+    (s) =>
+      new FederatedApplication(s, 'f', {
+        displayName: 'app',
+        subjects: [],
+        owners: [],
+        ownerCheck: {
+          ownersSetting: 'the list',
+          readOnlyPlan: new TerraformVariable(s, 'read_only', { type: 'bool' }).booleanValue,
+        },
+      }),
+  );
+  const [app] = values(tf.resource.azuread_application);
+  const caller = '${data.azuread_client_config.f_caller_6DF62410.object_id}';
+  expect(app.owners).toEqual([caller]);
+  // One caller lookup serves the owners and the check.
+  expect(Object.keys(tf.data.azuread_client_config)).toHaveLength(1);
+  expect(values(tf.resource.time_static)).toEqual([
+    { triggers: { object_id: caller }, lifecycle: { ignore_changes: ['triggers'] } },
+  ]);
+  expect(app.lifecycle.precondition[0].error_message).toContain('was first deployed by object ID');
+});
+
+test('FederatedApplication: a subject with a count keeps the credential an earlier version created', () => {
+  const tf = alone(
+    (s) =>
+      new FederatedApplication(s, 'f', {
+        displayName: 'app',
+        owners: ['A'],
+        subjects: [
+          { name: 'n', subject: 'repo:o/r:environment:x', description: 'd', count: '${1}' },
+        ],
+      }),
+  );
+  const [[id, credential]] = Object.entries<any>(
+    tf.resource.azuread_application_federated_identity_credential,
+  );
+  expect(credential.count).toBe('${1}');
+  const address = `azuread_application_federated_identity_credential.${id}`;
+  expect(tf.moved).toEqual([{ from: address, to: `${address}[0]` }]);
+});
+
 describe('DeployIdentity', () => {
   const props = {
     displayName: 'deploy',
@@ -110,6 +154,39 @@ describe('GitHubRepository', () => {
     });
     expect(values(tf.data.github_rest_api).map((d) => d.endpoint)).toEqual(['repos/o/models']);
     expect(branch).toMatch(/^\$\{TfToken/);
+  });
+
+  test('OIDC settings: read after the repository, with their checks, and handed to the subjects', () => {
+    let identity: any;
+    const tf = alone((s) => {
+      identity = new GitHubRepository(s, 'r', {
+        owner: 'o',
+        repository: 'models',
+        oidc: { form: 'both', setting: 'the setting' },
+      }).identity;
+    });
+    const reads = tf.data.github_rest_api;
+    const [settingsId, settings] = Object.entries<any>(reads).find(([, d]) =>
+      d.endpoint.endsWith('/actions/oidc/customization/sub'),
+    )!;
+    expect(settings.endpoint).toBe('repos/o/models/actions/oidc/customization/sub');
+    expect(settings.depends_on).toEqual(['data.github_rest_api.r_repository_7CDBD39E']);
+    // "both": only the custom-template check; a configured form adds its conflict check.
+    expect(settings.lifecycle.postcondition).toHaveLength(1);
+    expect(Object.keys(tf.check)).toEqual(['r-oidc-settings']);
+    expect(identity.answers).toEqual({
+      repository: 'data.github_rest_api.r_repository_7CDBD39E.body',
+      settings: `data.github_rest_api.${settingsId}.body`,
+    });
+  });
+
+  test('no OIDC settings asked for: none read, and the subjects are the configured ones', () => {
+    let identity: any;
+    const tf = alone((s) => {
+      identity = new GitHubRepository(s, 'r', { owner: 'o', repository: 'models' }).identity;
+    });
+    expect(values(tf.data.github_rest_api)).toHaveLength(1);
+    expect(identity.answers).toBeUndefined();
   });
 
   test('a branch: it must exist under that name', () => {
@@ -152,15 +229,41 @@ describe('GitHubWiring', () => {
     expect(values(tf.resource.github_repository_environment_deployment_policy)).toHaveLength(1);
   });
 
-  test('pull-request: the files on their own branch, and a pull request', () => {
+  test('pull-request: a branch, the files on it, and a pull request while the base lacks them', () => {
     const tf = alone((s) => wiring(s, { delivery: 'pull-request' }));
-    expect(values(tf.resource.github_repository_file)[0].branch).toBe(WORKFLOW_UPDATE_BRANCH);
-    expect(values(tf.resource.github_repository_pull_request)).toHaveLength(1);
+    const [branch] = values(tf.resource.github_branch);
+    expect(branch).toMatchObject({ branch: WORKFLOW_UPDATE_BRANCH, repository: 'models' });
+    expect(values(tf.resource.github_repository_file)[0]).toMatchObject({
+      branch: WORKFLOW_UPDATE_BRANCH,
+      depends_on: [`github_branch.${Object.keys(tf.resource.github_branch)[0]}`],
+    });
+    const [pr] = values(tf.resource.github_repository_pull_request);
+    // One listing per folder of the base branch; the file's git blob SHA compared.
+    const listings = values(tf.data.github_rest_api).filter((d) =>
+      d.endpoint.includes('/contents/'),
+    );
+    expect(listings.map((l) => l.endpoint)).toEqual([
+      'repos/o/models/contents/.github/workflows?ref=${urlencode(jsondecode(data.github_rest_api.r_repository_7CDBD39E.body).default_branch)}',
+    ]);
+    expect(pr.count).toContain(`"${gitBlobSha('on: ${{ x }}')}"`);
   });
 
-  test('no files: no pull request either', () => {
+  test('no files: no branch and no pull request either', () => {
     const tf = alone((s) => wiring(s, { delivery: 'pull-request', files: [] }));
-    expect(tf.resource.github_repository_pull_request).toBeUndefined();
+    expect(tf.resource?.github_repository_pull_request).toBeUndefined();
+    expect(tf.resource?.github_branch).toBeUndefined();
+  });
+
+  test('the environment is looked up by its URL-encoded name, and must be spelled as GitHub does', () => {
+    const tf = alone((s) => wiring(s, { environment: 'Prod 1', environmentSetting: 'env in f' }));
+    const lookup = values(tf.data.github_rest_api).find((d) =>
+      d.endpoint.includes('/environments/'),
+    );
+    expect(lookup.endpoint).toBe('repos/o/models/environments/Prod%201');
+    expect(lookup.lifecycle.postcondition[0].condition).toBe(
+      '${try(jsondecode(self.body).name, "Prod 1") == "Prod 1"}',
+    );
+    expect(lookup.lifecycle.postcondition[0].error_message).toContain('Set env in f to ');
   });
 });
 
@@ -206,9 +309,21 @@ describe('DispatchTokenVault', () => {
       value_wo: 'T',
       value_wo_version: 2,
     });
-    expect(values(tf.resource.time_sleep)[0].triggers).toEqual({ officers: 'a,b' });
+    // Ten minutes after the assignments, each of which re-runs the wait when it is created again
+    // (its ID is then unknown): a replaced vault gets new ones, whoever the officers are.
+    const assignments = Object.keys(tf.resource.azurerm_role_assignment);
+    expect(values(tf.resource.time_sleep)[0]).toEqual({
+      create_duration: '10m',
+      triggers: {
+        assignments: assignments.map((id) => `\${azurerm_role_assignment.${id}.id}`).join(','),
+      },
+      depends_on: assignments.map((id) => `azurerm_role_assignment.${id}`),
+    });
+    expect(assignments.map((id) => id.replace(/_[0-9A-F]{8}$/, ''))).toEqual([
+      'v_secrets-officer-a',
+      'v_secrets-officer-b',
+    ]);
     expect(vault(['a', 'b'])).toEqual(tf);
-    expect(values(vault(['a', 'c']).resource.time_sleep)[0].triggers).toEqual({ officers: 'a,c' });
   });
 });
 
@@ -407,6 +522,27 @@ test('cdktf drops a __proto__ tag when it writes the JSON: why the config refuse
     );
   });
   expect(Object.keys(values(tf.resource.azurerm_storage_account)[0].tags)).toEqual(['kept']);
+});
+
+test('TagsAspect: metric alerts get tag names in lower case, as Azure stores them', () => {
+  const tf = alone((s) => {
+    new MonitorMetricAlert(s, 'alert', {
+      name: 'a',
+      resourceGroupName: 'g',
+      scopes: ['x'],
+      tags: { Own: 'O' },
+    });
+    taggedAccount(s, {});
+    Aspects.of(s).add(new TagsAspect({ CostCenter: 'CC-42', Own: 'config' }));
+  });
+  expect(values(tf.resource.azurerm_monitor_metric_alert)[0].tags).toEqual({
+    costcenter: 'CC-42',
+    own: 'O',
+  });
+  expect(values(tf.resource.azurerm_storage_account)[0].tags).toEqual({
+    CostCenter: 'CC-42',
+    Own: 'config',
+  });
 });
 
 test('TagsAspect: every Azure resource that takes tags gets them; its own tags win', () => {

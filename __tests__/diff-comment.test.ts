@@ -168,6 +168,31 @@ describe('summarizeDiff', () => {
     );
   });
 
+  test('never deployed: the headline and the line below it say so', () => {
+    // Terraform's own output (scripts/diff-stack.ts plans such a stack without cdktf).
+    const first = `Terraform will perform the following actions:
+
+  # azurerm_key_vault.token_vault will be created
+  + resource "azurerm_key_vault" "token_vault" {}
+
+Plan: 36 to add, 0 to change, 0 to destroy.`;
+    const comment = summarizeDiff(first, STACK, { neverDeployed: true });
+    expect(comment.split('\n').slice(1, 4)).toEqual([
+      '### 🆕 `aml-deploy-staging`: never deployed; the first deploy creates 36 resources',
+      '',
+      '**Never deployed.** The state storage holds no state for `aml-deploy-staging` yet, so this plan ran against an empty state: merging deploys the environment for the first time, creating what the plan lists.',
+    ]);
+    expect(comment).toContain('\nPlan: 36 to add, 0 to change, 0 to destroy.\n');
+    // A failed plan of such an environment is a failure first, and still says why it is new.
+    const failed = summarizeDiff(first, STACK, { neverDeployed: true, failed: true });
+    expect(firstLine(failed)).toBe('### ❌ `aml-deploy-staging`: the diff failed');
+    expect(failed).toContain('**Never deployed.**');
+    // Without the flag, the same plan reads as additions.
+    expect(firstLine(summarizeDiff(first, STACK))).toBe(
+      '### 🟢 `aml-deploy-staging`: 36 to add, 0 to change, nothing replaced or destroyed',
+    );
+  });
+
   test('a failed diff says so, whatever the output', () => {
     expect(firstLine(summarizeDiff(ADDS_ONLY, STACK, { failed: true }))).toBe(
       '### ❌ `aml-deploy-staging`: the diff failed',
@@ -498,8 +523,12 @@ describe('command line', () => {
       stack: 'aml-deploy-staging',
       plan: 'p.txt',
       failed: true,
+      neverDeployed: false,
       commit: undefined,
     });
+    expect(parseArgs(['--stack', 'aml-deploy-staging', '--plan', 'p', '--never-deployed'])).toEqual(
+      expect.objectContaining({ neverDeployed: true, failed: false }),
+    );
     expect(() => parseArgs(['--stack', 'a b', '--plan', 'p'])).toThrow(
       '--stack "a b" is not a stack name',
     );

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientSecretConfig } from '../scripts/validate-stacks';
+import { clientSecretConfig, pullRequestConfig } from '../scripts/validate-stacks';
 import { projectRoot } from './support/synth';
 
 const work = mkdtempSync(join(tmpdir(), 'validate-test-'));
@@ -47,9 +47,14 @@ const r = spawnSync(
 );
 
 test('every stack is initialized without its backend, then validated', () => {
-  const stacks = ['example', 'staging', 'production', 'bootstrap', 'client-secret'].map(
-    (e) => `aml-deploy-${e}`,
-  );
+  const stacks = [
+    'example',
+    'staging',
+    'production',
+    'bootstrap',
+    'client-secret',
+    'pull-request',
+  ].map((e) => `aml-deploy-${e}`);
   expect(readFileSync(calls, 'utf8').trim().split('\n')).toEqual(
     stacks.flatMap((s) => [
       `${s} init -backend=false -input=false -no-color`,
@@ -70,22 +75,42 @@ test("a failure is reported with Terraform's output, the others still pass, exit
       '        Error: Unsupported argument (fake)',
       'ok      aml-deploy-bootstrap',
       'ok      aml-deploy-client-secret',
+      'ok      aml-deploy-pull-request',
       '',
     ].join('\n'),
   );
 });
 
-test('the client-secret variant is the example signing in with a password', () => {
-  const stack = JSON.parse(
+/** A synthesized stack of the run, as JSON. */
+const stackJson = (environment: string) =>
+  JSON.parse(
     readFileSync(
-      join(out, 'cdktf.out', 'stacks', 'aml-deploy-client-secret', 'cdk.tf.json'),
+      join(out, 'cdktf.out', 'stacks', `aml-deploy-${environment}`, 'cdk.tf.json'),
       'utf8',
     ),
   );
+
+test('the client-secret variant is the example signing in with a password', () => {
+  const stack = stackJson('client-secret');
   expect(Object.keys(stack.resource.azuread_application_password)).toHaveLength(1);
   expect(stack.resource.azuread_application_federated_identity_credential).toBeUndefined();
   expect(clientSecretConfig({ github: { owner: 'o' }, auth: { mode: 'oidc' } })).toEqual({
     github: { owner: 'o', environment: 'client-secret' },
     auth: { mode: 'client-secret' },
+  });
+});
+
+test('the pull-request variant is the example delivering its files by pull request', () => {
+  const stack = JSON.parse(
+    readFileSync(
+      join(out, 'cdktf.out', 'stacks', 'aml-deploy-pull-request', 'cdk.tf.json'),
+      'utf8',
+    ),
+  );
+  // What only this delivery creates, so CI validates it against the GitHub provider's schema.
+  expect(Object.keys(stack.resource.github_branch)).toHaveLength(1);
+  expect(Object.keys(stack.resource.github_repository_pull_request)).toHaveLength(1);
+  expect(pullRequestConfig({ github: { owner: 'o' } })).toEqual({
+    github: { owner: 'o', environment: 'pull-request', workflowDelivery: 'pull-request' },
   });
 });

@@ -73,9 +73,10 @@ export class DeployIdentity extends Construct {
       // client-secret mode trusts no token: the password below is its credential.
       subjects:
         props.authMode === 'oidc'
-          ? githubSubjects(subjectForm, repository, context).map(({ form, subject }) => ({
+          ? githubSubjects(subjectForm, repository, context).map(({ form, subject, count }) => ({
               name: credentialName(form, context),
               subject,
+              count,
               description: `GitHub Actions jobs in environment ${environment} (${form} subject)`,
             }))
           : [],

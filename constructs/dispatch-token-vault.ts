@@ -5,6 +5,13 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Sleep } from '@cdktf/provider-time/lib/sleep';
 import { Construct } from 'constructs';
 
+/**
+ * How long the secret waits after its writers' role assignments: Key Vault RBAC takes up to 10
+ * minutes to apply by the account of Microsoft's Azure/devops-governance (issue #22), whose
+ * authors moved off Key Vault RBAC for it; Microsoft Q&A has answered up to 30 for Azure RBAC.
+ */
+export const ROLE_PROPAGATION = '10m';
+
 export interface DispatchTokenVaultProps {
   /** Key Vault name: 3-24 letters, digits and '-', globally unique. */
   readonly name: string;
@@ -85,12 +92,15 @@ export class DispatchTokenVault extends Construct {
     );
     if (!props.token) return;
 
-    // Azure RBAC takes a while to reach Key Vault's data plane; writing the secret at once
-    // fails with 403. The wait runs again whenever the officers change (time_sleep waits
-    // only on create, and a change of `triggers` replaces it).
+    // Azure RBAC takes a while to reach Key Vault's data plane, and azurerm creates the secret
+    // by reading it first with no retry (key_vault_secret_resource.go:143-147 at v4.55.0): a
+    // 403 there ends the apply. So the wait is long (ROLE_PROPAGATION; time_sleep only waits
+    // on create: the first deploy, or when `triggers` change). Triggered by the assignments' IDs, not the officers: a
+    // vault replaced with the same officers gets new assignments, and the secret in it would
+    // race them otherwise.
     const propagation = new Sleep(this, 'role-propagation', {
-      createDuration: '60s',
-      triggers: { officers: officers.map(([, principalId]) => principalId).join(',') },
+      createDuration: ROLE_PROPAGATION,
+      triggers: { assignments: assignments.map((a) => a.id).join(',') },
       dependsOn: assignments,
     });
     new KeyVaultSecret(this, 'github-token', {

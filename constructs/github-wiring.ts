@@ -6,12 +6,17 @@ import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-env
 import { RepositoryEnvironmentDeploymentPolicy } from '@cdktf/provider-github/lib/repository-environment-deployment-policy';
 import { RepositoryFile } from '@cdktf/provider-github/lib/repository-file';
 import { RepositoryPullRequest } from '@cdktf/provider-github/lib/repository-pull-request';
-import { Fn, Op } from 'cdktf';
+import { Branch } from '@cdktf/provider-github/lib/branch';
+import { DataGithubRestApi } from '@cdktf/provider-github/lib/data-github-rest-api';
+import { StaticResource } from '@cdktf/provider-time/lib/static-resource';
+import { Fn, Op, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 import { terraformLiteral } from '../lib/terraform-literal';
 import { WORKFLOW_UPDATE_BRANCH } from '../lib/workflow-contract';
 import type { GitHubRepository } from './github-repository';
-import { addCheck, forgetResource } from './terraform-blocks';
+import { addCheck, forgetResource, moveIntoCount } from './terraform-blocks';
 
 /** A file this repository commits to the target repository, with its text. */
 export interface CommittedFile {
@@ -38,6 +43,11 @@ export interface GitHubWiringProps {
   readonly configuredBranch?: string;
   /** GitHub environment the deploy job runs in. */
   readonly environment: string;
+  /**
+   * Where the environment is configured, for messages.
+   * @default "github.environment"
+   */
+  readonly environmentSetting?: string;
   /** Who must approve each deployment; looked up at plan time. Empty lists: nobody. */
   readonly reviewers: {
     readonly users: readonly string[];
@@ -57,8 +67,9 @@ export interface GitHubWiringProps {
   /** Files committed to the branch (or proposed to it), overwriting what is there. */
   readonly files: readonly CommittedFile[];
   /**
-   * `commit`: straight to the branch. `pull-request`: to `WORKFLOW_UPDATE_BRANCH`, with a
-   * pull request to the branch that is opened again whenever the files change.
+   * `commit`: straight to the branch. `pull-request`: to `WORKFLOW_UPDATE_BRANCH`, created
+   * from the branch's head, with a pull request to the branch while the branch lacks the
+   * files as committed; a new one opens whenever they change.
    */
   readonly delivery: WorkflowDelivery;
 }
@@ -76,6 +87,7 @@ export class GitHubWiring extends Construct {
     const { repository, github } = props;
     const branch = github.branch;
 
+    this.checkEnvironmentSpelling(props);
     const environment = new RepositoryEnvironment(this, 'environment', {
       repository,
       environment: props.environment,
@@ -143,6 +155,36 @@ export class GitHubWiring extends Construct {
     };
   }
 
+  /**
+   * GitHub compares environment names ignoring case; integrations/github 6.9.0 does not. When
+   * GitHub holds the environment as "Production" and the configuration says "production", the
+   * provider's first update sets its ID to GitHub's spelling (CreateUpdateEnvironment's answer,
+   * `resource_github_repository_environment.go:218-223`), Read then sets `environment` from that
+   * ID (`:148-149`), and `environment` forces replacement: the next deploy deletes the
+   * environment with its secrets, variables and rules. So the plan reads the environment
+   * (GitHub finds it whatever the case) and stops when GitHub spells it otherwise.
+   */
+  private checkEnvironmentSpelling(props: GitHubWiringProps): void {
+    const name = props.environment;
+    const setting = props.environmentSetting ?? 'github.environment';
+    // Environment names hold no quote, "\\", "${" or "%{" (lib/config-fields.ts): JSON quoting
+    // makes a Terraform string literal of them.
+    const literal = JSON.stringify(name);
+    const path = `${props.github.apiPath}/environments/${encodeURIComponent(name)}`;
+    new DataGithubRestApi(this, 'environment-lookup', {
+      endpoint: path,
+      lifecycle: {
+        postcondition: [
+          {
+            // No environment yet (404), or no name in the answer: nothing to compare.
+            condition: `\${try(jsondecode(self.body).name, ${literal}) == ${literal}}`,
+            errorMessage: `GitHub already holds the environment ${literal} of ${props.github.apiPath.slice('repos/'.length)} spelled \${jsonencode(try(jsondecode(self.body).name, null))}. GitHub ignores the case of environment names but the GitHub provider does not: after its first update it would replace the environment on every deploy, deleting its secrets, variables and protection rules. Set ${setting} to \${jsonencode(try(jsondecode(self.body).name, null))}.`,
+          },
+        ],
+      },
+    });
+  }
+
   private commitFiles(props: GitHubWiringProps): void {
     const { repository, github } = props;
     const viaPullRequest = props.delivery === 'pull-request';
@@ -160,6 +202,8 @@ export class GitHubWiring extends Construct {
     for (const file of props.files) {
       forgetResource(this, RepositoryFile.tfResourceType, fileId(file.path, other));
     }
+    if (props.files.length === 0) return;
+    const branch = viaPullRequest ? this.updateBranch(props) : undefined;
     const files = props.files.map(
       (file) =>
         new RepositoryFile(this, fileId(file.path, props.delivery), {
@@ -168,19 +212,21 @@ export class GitHubWiring extends Construct {
           content: terraformLiteral(file.content),
           commitMessage: COMMIT_MESSAGE,
           overwriteOnCreate: true,
-          ...(viaPullRequest
-            ? {
-                // Created from the branch whenever it is missing (after a merge deleted it);
-                // read from the branch then, so a merged update shows no change.
-                branch: WORKFLOW_UPDATE_BRANCH,
-                autocreateBranch: true,
-                autocreateBranchSourceBranch: github.branch,
-              }
+          ...(branch
+            ? { branch: WORKFLOW_UPDATE_BRANCH, dependsOn: [branch] }
             : { branch: github.branch }),
         }),
     );
-    if (!viaPullRequest || files.length === 0) return;
-    new RepositoryPullRequest(this, 'workflow-pull-request', {
+    if (!branch) return;
+    // A new pull request whenever the files' content changes (the previous one was merged, or
+    // is closed by the replacement: the provider never reopens one), and whenever the branch was
+    // created again (deleted on merge): its files are then created, which replace_triggered_by
+    // does not count as a change (Terraform's EvaluateReplaceTriggeredBy: update or replace
+    // only). The time the branch was created stands for that: replaced when its ID goes unknown.
+    const branchCreated = new StaticResource(this, 'workflow-branch-created', {
+      triggers: { branch: branch.id },
+    });
+    const pullRequest = new RepositoryPullRequest(this, 'workflow-pull-request', {
       baseRepository: repository,
       baseRef: github.branch,
       headRef: WORKFLOW_UPDATE_BRANCH,
@@ -191,15 +237,69 @@ export class GitHubWiring extends Construct {
         'Do not edit these files here: the next `cdktf deploy` overwrites them.',
       ].join('\n\n'),
       maintainerCanModify: false,
+      // Only while the base branch lacks these exact files: once it has them (the pull request
+      // was merged), there is nothing to propose, and GitHub refuses a pull request whose
+      // branch adds nothing (422, "No commits between").
+      count: Token.asNumber(`\${${this.baseHasFiles(props)} ? 0 : 1}`),
       dependsOn: files,
       lifecycle: {
-        // A new pull request whenever the files change: the previous one was merged (or is
-        // closed by the replacement), and the provider never reopens one. Plain addresses:
-        // cdktf writes a resource given here as "${address}", which Terraform (1.11)
-        // refuses in replace_triggered_by ("Invalid character").
-        replaceTriggeredBy: files.map((f) => `${f.terraformResourceType}.${f.friendlyUniqueId}`),
+        // Plain addresses: cdktf writes a resource given here as "${address}", which
+        // Terraform (1.11) refuses in replace_triggered_by ("Invalid character"). The files'
+        // content, not the whole files: an upgrade from autocreate_branch changes only those
+        // (suppressed) attributes, which must not open a second pull request.
+        replaceTriggeredBy: [
+          ...files.map((f) => `${f.terraformResourceType}.${f.friendlyUniqueId}.content`),
+          `${branchCreated.terraformResourceType}.${branchCreated.friendlyUniqueId}`,
+        ],
       },
     });
+    // Earlier versions created it without count: keep it as instance 0.
+    moveIntoCount(pullRequest);
+  }
+
+  /**
+   * The branch the files are proposed on, created from the base branch's head as read at plan
+   * time. github_branch's Read drops it from state when GitHub deleted it (on merge), so the
+   * next deploy creates it again from the base's head then (and the files on it, whose state
+   * went with the branch; with nothing new to propose, no pull request opens and the branch
+   * waits for the next change). Its source is ignored after creation: `source_sha` forces
+   * replacement, and following the moving base would delete the branch (closing its pull
+   * request) on every plan after a merge to the base.
+   * (github `resource_github_branch.go` at v6.9.0: Create reads the head of `source_branch`
+   * unless `source_sha` is given and adopts a branch that exists (422 "Reference already
+   * exists"); Read removes it on 404.)
+   */
+  private updateBranch(props: GitHubWiringProps): Branch {
+    return new Branch(this, 'workflow-branch', {
+      repository: props.repository,
+      branch: WORKFLOW_UPDATE_BRANCH,
+      sourceBranch: props.github.branch,
+      sourceSha: props.github.branchHead(),
+      lifecycle: { ignoreChanges: ['source_branch', 'source_sha'] },
+    });
+  }
+
+  /**
+   * An HCL expression, true when the base branch already holds every file as it would be
+   * committed: GitHub's directory listings of the base (one read per folder) carry each
+   * file's git blob SHA, compared with the blob SHA of the text committed here.
+   */
+  private baseHasFiles(props: GitHubWiringProps): string {
+    const { github } = props;
+    const folders = [...new Set(props.files.map((f) => posix.dirname(f.path)))];
+    const listing = new Map(
+      folders.map((folder) => {
+        const read = new DataGithubRestApi(this, `base-listing-${folder.replace(/\//g, '_')}`, {
+          endpoint: `${github.apiPath}/contents/${folder}?ref=\${urlencode(${github.branchExpression})}`,
+        });
+        return [folder, `data.${read.terraformResourceType}.${read.friendlyUniqueId}.body`];
+      }),
+    );
+    const same = props.files.map(
+      (f) =>
+        `try([for e in jsondecode(${listing.get(posix.dirname(f.path))}) : e.sha if e.path == ${JSON.stringify(f.path)}][0], "") == "${gitBlobSha(f.content)}"`,
+    );
+    return `alltrue([${same.join(', ')}])`;
   }
 
   /** Plan-time warnings for settings GitHub would accept but not honour. */
@@ -227,4 +327,10 @@ export class GitHubWiring extends Construct {
       ]);
     }
   }
+}
+
+/** The SHA-1 git gives a file's content (`git hash-object`): what GitHub reports as its `sha`. */
+export function gitBlobSha(content: string): string {
+  const bytes = Buffer.from(content, 'utf8');
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }

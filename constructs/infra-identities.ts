@@ -188,9 +188,10 @@ export class InfraIdentities extends Construct {
     // One lookup shared by both applications.
     const owners = [new DataAzureadClientConfig(this, 'caller', {}).objectId];
     const subjects = (context: SubjectContext, description: string): FederatedSubject[] =>
-      githubSubjects(subjectForm, repository, context).map(({ form, subject }) => ({
+      githubSubjects(subjectForm, repository, context).map(({ form, subject, count }) => ({
         name: credentialName(form, context),
         subject,
+        count,
         description: `${description} (${form} subject)`,
       }));
 

@@ -1,5 +1,19 @@
-import { TerraformStack } from 'cdktf';
+import { TerraformStack, type TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
+
+/**
+ * The Terraform versions the stacks accept. The newest features they use set the floor:
+ * write-only arguments (Key Vault's `value_wo`, variable token mode) need 1.11; below that,
+ * ephemeral variables 1.10, `removed` blocks 1.7, `check` blocks 1.5. An older CLI then stops
+ * at init with this constraint instead of failing later with errors that name none of them.
+ * (`.terraform-version` holds the version CI runs; a test checks it satisfies this.)
+ */
+export const TERRAFORM_REQUIRED_VERSION = '>= 1.11';
+
+/** Writes `TERRAFORM_REQUIRED_VERSION` into the stack's `terraform` block. */
+export function requireTerraformVersion(stack: TerraformStack): void {
+  stack.addOverride('terraform.required_version', TERRAFORM_REQUIRED_VERSION);
+}
 
 /**
  * A Terraform `check` block (Terraform ≥ 1.5): its assertions are evaluated on every plan
@@ -17,6 +31,24 @@ export function addCheck(
 }
 
 const removedBlocks = new WeakMap<TerraformStack, { from: string }[]>();
+const movedBlocks = new WeakMap<TerraformStack, { from: string; to: string }[]>();
+
+/**
+ * A Terraform `moved` block for a resource that gained `count`: the object a previous version
+ * created at `address` becomes instance 0, so it is kept, not destroyed and created again.
+ * (Terraform would also infer this move; written out, it shows in the stack and is tested.)
+ * When count is 0, Terraform then plans to destroy that instance, as it would without it.
+ */
+export function moveIntoCount(resource: TerraformResource): void {
+  const stack = TerraformStack.of(resource);
+  const address = `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
+  const blocks = movedBlocks.get(stack) ?? [];
+  blocks.push({ from: address, to: `${address}[0]` });
+  movedBlocks.set(stack, blocks);
+  // cdktf 0.21 writes moved blocks only for its own moveTo/moveFromId, which cannot name an
+  // instance key; one override holds every block of the stack.
+  stack.addOverride('moved', [...blocks]);
+}
 
 /**
  * A Terraform `removed` block (Terraform ≥ 1.7) with `destroy = false` for the resource of

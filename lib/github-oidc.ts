@@ -45,6 +45,64 @@ export interface GitHubRepositoryIdentity {
   readonly ownerId: string;
   /** The repository's numeric ID. */
   readonly repositoryId: string;
+  /**
+   * GitHub's own answers, read at plan time, from which the subjects are decided (see
+   * `SubjectAnswers`).
+   * @default - none: the configured form is trusted as it is
+   */
+  readonly answers?: SubjectAnswers;
+}
+
+/**
+ * Where the plan reads what GitHub says about a repository's tokens: HCL references to the
+ * JSON text of two answers (e.g. `data.github_rest_api.x.body`, never wrapped in `${}`).
+ */
+export interface SubjectAnswers {
+  /** `GET /repos/{owner}/{repo}`. */
+  readonly repository: string;
+  /**
+   * `GET /repos/{owner}/{repo}/actions/oidc/customization/sub` (GitHub's OpenAPI description,
+   * schema `oidc-custom-sub-repo`): `use_default` (false: a custom template), and, on
+   * github.com, `sub_claim_prefix` (the prefix the repository's tokens carry now) and
+   * `use_immutable_subject` (whether the repository opted in). An error answer (no access)
+   * has none of them.
+   */
+  readonly settings: string;
+}
+
+/**
+ * GitHub's answers turned into HCL expressions (no `${}`): what its tokens carry, as far as
+ * the answer says. `sub_claim_prefix` decides when present: repositories have been seen
+ * answering `use_immutable_subject: false` next to an immutable prefix (the flag records the
+ * opt-in, not what new and renamed repositories get). Without a prefix, only
+ * `use_immutable_subject: true` says anything.
+ */
+export function subjectFacts(answers: SubjectAnswers) {
+  const repo = `jsondecode(${answers.repository})`;
+  const settings = `try(jsondecode(${answers.settings}), {})`;
+  const prefix = `try(${settings}.sub_claim_prefix, null)`;
+  const legacyPrefix = `"repo:\${${repo}.owner.login}/\${${repo}.name}"`;
+  const immutablePrefix = `"repo:\${${repo}.owner.login}@\${${repo}.owner.id}/\${${repo}.name}@\${${repo}.id}"`;
+  return {
+    /** The prefix GitHub reports, or null. */
+    prefix,
+    /** The immutable prefix: GitHub's when it reports one, else built from the IDs. */
+    immutablePrefix: `coalesce(${prefix}, ${immutablePrefix})`,
+    /** True when GitHub says the tokens carry the immutable (or any non-name) form. */
+    saysImmutable: `(${prefix} != null ? ${prefix} != ${legacyPrefix} : try(${settings}.use_immutable_subject, null) == true)`,
+    /** True when GitHub says the tokens carry the name-based form. */
+    saysLegacy: `(${prefix} == ${legacyPrefix})`,
+    /** True when the repository's tokens follow a custom template (no form of ours matches). */
+    customTemplate: `(try(${settings}.use_default, null) == false)`,
+  };
+}
+
+/** One subject to trust; `count` (an HCL template such as `${... ? 0 : 1}`) when GitHub's answer decides. */
+export interface TrustedSubject {
+  readonly form: 'legacy' | 'immutable';
+  readonly subject: string;
+  /** @default - always trusted */
+  readonly count?: string;
 }
 
 export type SubjectContext = { readonly environment: string } | { readonly pullRequest: true };
@@ -53,18 +111,42 @@ function contextText(context: SubjectContext): string {
   return 'environment' in context ? `environment:${context.environment}` : 'pull_request';
 }
 
-/** The subjects to trust for one context, legacy first. */
+/**
+ * The subjects to trust for one context, legacy first. With GitHub's answers, the immutable
+ * subject is the prefix GitHub reports, and with `both`, each form is trusted only while the
+ * answer does not say the tokens carry the other one.
+ */
 export function githubSubjects(
   form: OidcSubjectForm,
   repo: GitHubRepositoryIdentity,
   context: SubjectContext,
-): { readonly form: 'legacy' | 'immutable'; readonly subject: string }[] {
+): TrustedSubject[] {
   const tail = contextText(context);
   const legacy = `repo:${repo.owner}/${repo.repository}:${tail}`;
-  const immutable = `repo:${repo.owner}@${repo.ownerId}/${repo.repository}@${repo.repositoryId}:${tail}`;
+  const facts = repo.answers && subjectFacts(repo.answers);
+  const immutable = facts
+    ? `\${${facts.immutablePrefix}}:${tail}`
+    : `repo:${repo.owner}@${repo.ownerId}/${repo.repository}@${repo.repositoryId}:${tail}`;
+  const decided = form === 'both' && facts;
   return [
-    ...(form === 'immutable' ? [] : [{ form: 'legacy' as const, subject: legacy }]),
-    ...(form === 'legacy' ? [] : [{ form: 'immutable' as const, subject: immutable }]),
+    ...(form === 'immutable'
+      ? []
+      : [
+          {
+            form: 'legacy' as const,
+            subject: legacy,
+            ...(decided ? { count: `\${${facts.saysImmutable} ? 0 : 1}` } : {}),
+          },
+        ]),
+    ...(form === 'legacy'
+      ? []
+      : [
+          {
+            form: 'immutable' as const,
+            subject: immutable,
+            ...(decided ? { count: `\${${facts.saysLegacy} ? 0 : 1}` } : {}),
+          },
+        ]),
   ];
 }
 

@@ -6,6 +6,11 @@ export function stackName(environment: string): string {
   return `aml-deploy-${environment}`;
 }
 
+/** The blob that holds an environment stack's state in the remote backend. */
+export function stateKey(environment: string): string {
+  return `${stackName(environment)}.tfstate`;
+}
+
 /** Terraform output names of an environment stack. */
 export const OUTPUT_NAMES = {
   clientId: 'deploy_client_id',

@@ -3,12 +3,13 @@
  * posts it, editing that stack's earlier comment rather than adding another.
  *
  *   node --import tsx scripts/diff-comment.ts --stack aml-deploy-staging --plan plan.txt \
- *     [--failed] [--commit <sha>]
+ *     [--failed] [--never-deployed] [--commit <sha>]
  *
  * The comment says at the top, plainly, when resources would be replaced or destroyed
  * (counted from Terraform's `# <address> must be replaced` / `will be destroyed` lines and
  * its `Plan: N to add, N to change, N to destroy.` line); the whole output follows in a
- * collapsed section, cut to fit GitHub's comment limit.
+ * collapsed section, cut to fit GitHub's comment limit. `--never-deployed` (scripts/diff-stack.ts
+ * found no state blob, and planned against an empty state) says so in the headline and below it.
  *
  * The earlier comment is found by its marker AND its author: only a comment posted by the
  * token's own user is edited (see `isOwnComment`). Anyone who can comment can start a comment
@@ -84,8 +85,11 @@ function resources(n: number): string {
 }
 
 /** The comment's headline: what a reviewer must not miss, first. */
-export function headline(summary: PlanSummary, stack: string): string {
+export function headline(summary: PlanSummary, stack: string, neverDeployed = false): string {
   const s = `\`${stack}\``;
+  if (neverDeployed && summary.status === 'changes') {
+    return `### 🆕 ${s}: never deployed; the first deploy creates ${resources(summary.add)}`;
+  }
   switch (summary.status) {
     case 'failed':
       return `### ❌ ${s}: the diff failed`;
@@ -139,15 +143,16 @@ function fenceFor(text: string): string {
 export function summarizeDiff(
   planText: string,
   stack: string,
-  opts: { failed?: boolean; commit?: string } = {},
+  opts: { failed?: boolean; commit?: string; neverDeployed?: boolean } = {},
 ): string {
   const summary = parsePlan(planText, opts.failed);
   const output = redactSignatures(planText.replace(ANSI, '').trimEnd());
   const plan = PLAN_LINE.exec(output)?.[0];
   const head = [
     commentMarker(stack),
-    headline(summary, stack),
+    headline(summary, stack, opts.neverDeployed),
     '',
+    ...(opts.neverDeployed ? [neverDeployedNote(stack), ''] : []),
     ...addressList('Destroyed (gone after apply, with their data):', summary.destroyed),
     ...addressList('Replaced (destroyed, then created again):', summary.replaced),
     ...(plan ? [plan, ''] : []),
@@ -166,6 +171,11 @@ export function summarizeDiff(
     shown = output.slice(0, keep) + note(output.length - keep);
   }
   return `${head}\n${open}${shown}${close}`;
+}
+
+/** What the comment says of an environment without state. */
+export function neverDeployedNote(stack: string): string {
+  return `**Never deployed.** The state storage holds no state for \`${stack}\` yet, so this plan ran against an empty state: merging deploys the environment for the first time, creating what the plan lists.`;
 }
 
 /** The user of the workflow's own `GITHUB_TOKEN` (`github.token`), who posts the comments. */
@@ -261,12 +271,13 @@ export async function upsertComment(
 }
 
 export const USAGE =
-  'Usage: node --import tsx scripts/diff-comment.ts --stack <stack> --plan <file> [--failed] [--commit <sha>]';
+  'Usage: node --import tsx scripts/diff-comment.ts --stack <stack> --plan <file> [--failed] [--never-deployed] [--commit <sha>]';
 
 export interface Options {
   readonly stack: string;
   readonly plan: string;
   readonly failed: boolean;
+  readonly neverDeployed: boolean;
   readonly commit?: string;
 }
 
@@ -274,11 +285,16 @@ export interface Options {
 export function parseArgs(argv: readonly string[]): Options {
   const values: Record<string, string> = {};
   let failed = false;
+  let neverDeployed = false;
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--failed') {
       failed = true;
+      continue;
+    }
+    if (arg === '--never-deployed') {
+      neverDeployed = true;
       continue;
     }
     const m = /^--(stack|plan|commit)(?:=(.*))?$/.exec(arg);
@@ -300,7 +316,7 @@ export function parseArgs(argv: readonly string[]): Options {
     problems.push(`--stack ${JSON.stringify(values.stack)} is not a stack name`);
   }
   if (problems.length) throw new UserError(`${problems.join('; ')}\n${USAGE}`, 2);
-  return { stack: values.stack, plan: values.plan, failed, commit: values.commit };
+  return { stack: values.stack, plan: values.plan, failed, neverDeployed, commit: values.commit };
 }
 
 /** Runs the command with the given arguments and environment; returns what it did. */
@@ -320,7 +336,11 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
       `${opts.plan} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
     );
   }
-  const body = summarizeDiff(planText, opts.stack, { failed: opts.failed, commit: opts.commit });
+  const body = summarizeDiff(planText, opts.stack, {
+    failed: opts.failed,
+    commit: opts.commit,
+    neverDeployed: opts.neverDeployed,
+  });
   if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, `${body}\n`);
   const result = await upsertComment({
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
@@ -331,7 +351,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     body,
     author: env.DIFF_COMMENT_AUTHOR || DEFAULT_COMMENT_AUTHOR,
   });
-  return `${result.action} comment ${result.id}${result.url ? ` (${result.url})` : ''}: ${headline(parsePlan(planText, opts.failed), opts.stack)}`;
+  return `${result.action} comment ${result.id}${result.url ? ` (${result.url})` : ''}: ${headline(parsePlan(planText, opts.failed), opts.stack, opts.neverDeployed)}`;
 }
 
 if (require.main === module) {

@@ -5,9 +5,10 @@
  *   node --import tsx scripts/validate-stacks.ts [--out <dir>] [--app <bundle>]
  *
  * It bundles the app once (or runs the bundle `--app` names), synthesizes every stack of
- * `config/` (the example, the bootstrap and the environments it names) and a client-secret
- * variant of the example from a generated config folder, then runs `terraform init -backend=false` and `terraform validate` in each
- * stack folder. Every stack is validated even when one fails; the exit status is 1 if any
+ * `config/` (the example, the bootstrap and the environments it names) and two variants of the
+ * example, each from a generated config folder (`VARIANTS`: client-secret sign-in, and
+ * workflow files delivered by pull request), then runs `terraform init -backend=false` and
+ * `terraform validate` in each stack folder. Every stack is validated even when one fails; the exit status is 1 if any
  * did. Set TF_PLUGIN_CACHE_DIR to reuse provider downloads between runs (CI caches it).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -32,16 +33,6 @@ export function committedEnvironments(): string[] {
   return ['example', ...r.config.environments, BOOTSTRAP_FILE_NAME];
 }
 
-/** The stacks CI validates: each configuration folder and the environments selected in it. */
-export function stackRuns(
-  clientSecretDir: string,
-): { configDir: string; environments: string[] }[] {
-  return [
-    { configDir: 'config', environments: committedEnvironments() },
-    { configDir: clientSecretDir, environments: ['client-secret'] },
-  ];
-}
-
 /** The example in client-secret mode: the other way the deploy identity signs in. */
 export function clientSecretConfig(example: unknown): unknown {
   const json = structuredClone(example) as { auth?: unknown; github: Record<string, unknown> };
@@ -50,6 +41,35 @@ export function clientSecretConfig(example: unknown): unknown {
     auth: { mode: 'client-secret' },
     github: { ...json.github, environment: 'client-secret' },
   };
+}
+
+/** The example delivering its workflow files by pull request: a branch, and a pull request. */
+export function pullRequestConfig(example: unknown): unknown {
+  const json = structuredClone(example) as { github: Record<string, unknown> };
+  return {
+    ...json,
+    github: { ...json.github, environment: 'pull-request', workflowDelivery: 'pull-request' },
+  };
+}
+
+/** Variants of the example that the committed configurations do not cover, by environment name. */
+export const VARIANTS: Readonly<Record<string, (example: unknown) => unknown>> = {
+  'client-secret': clientSecretConfig,
+  'pull-request': pullRequestConfig,
+};
+
+/**
+ * The stacks CI validates: each configuration folder and the environments selected in it.
+ * Each variant has a folder of its own (`variantDir`), so no rule across the environments of
+ * one folder applies between a variant and the example it is made from.
+ */
+export function stackRuns(
+  variantDir: (name: string) => string,
+): { configDir: string; environments: string[] }[] {
+  return [
+    { configDir: 'config', environments: committedEnvironments() },
+    ...Object.keys(VARIANTS).map((name) => ({ configDir: variantDir(name), environments: [name] })),
+  ];
 }
 
 export interface Result {
@@ -81,16 +101,18 @@ export function validateStacks(out: string, prebuilt?: string): Result[] {
       stdio: 'inherit',
     });
   }
-  const clientSecretDir = join(out, 'config-client-secret');
-  mkdirSync(clientSecretDir, { recursive: true });
   const example = JSON.parse(readFileSync(join(root, 'config', 'example.json'), 'utf8'));
-  writeFileSync(
-    join(clientSecretDir, 'client-secret.json'),
-    JSON.stringify(clientSecretConfig(example), null, 2),
-  );
+  const variantDir = (name: string) => join(out, `config-${name}`);
+  for (const [name, variant] of Object.entries(VARIANTS)) {
+    mkdirSync(variantDir(name), { recursive: true });
+    writeFileSync(
+      join(variantDir(name), `${name}.json`),
+      JSON.stringify(variant(example), null, 2),
+    );
+  }
 
   const results: Result[] = [];
-  for (const run of stackRuns(clientSecretDir)) {
+  for (const run of stackRuns(variantDir)) {
     const outdir = join(out, 'cdktf.out');
     execFileSync(process.execPath, [app], {
       cwd: root,

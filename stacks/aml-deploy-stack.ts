@@ -17,9 +17,10 @@ import { GitHubRepository } from '../constructs/github-repository';
 import { GitHubWiring, type CommittedFile } from '../constructs/github-wiring';
 import { ModelRegisteredTrigger } from '../constructs/model-registered-trigger';
 import { TagsAspect } from '../constructs/tags-aspect';
+import { requireTerraformVersion } from '../constructs/terraform-blocks';
 import { azurermProvider } from '../lib/azure-defaults';
 import type { EnvironmentConfig } from '../lib/config';
-import { OUTPUT_NAMES, resourceNames } from '../lib/naming';
+import { OUTPUT_NAMES, resourceNames, stateKey } from '../lib/naming';
 import { literalStrings } from '../lib/terraform-literal';
 import {
   DEPLOY_WORKFLOW_PATH,
@@ -55,6 +56,7 @@ export const TF_VARIABLES = {
 export class AmlDeployStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: AmlDeployStackProps) {
     super(scope, id);
+    requireTerraformVersion(this);
     // Every string from the file reaches Terraform as the text that was written.
     const config = literalStrings(props.config);
     const { azure, github, auth } = config;
@@ -72,7 +74,7 @@ export class AmlDeployStack extends TerraformStack {
         containerName: config.backend.container,
         subscriptionId: config.backend.subscriptionId,
         tenantId: azure.tenantId,
-        key: `${id}.tfstate`,
+        key: stateKey(config.name),
         // Entra ID (the deployer's az login or the workflow's OIDC token), no account keys.
         useAzureadAuth: true,
       });
@@ -99,6 +101,10 @@ export class AmlDeployStack extends TerraformStack {
       owner: github.owner,
       repository: github.repository,
       branch: github.branch,
+      // client-secret mode trusts no token, so which subject GitHub signs does not matter.
+      ...(auth.mode === 'oidc'
+        ? { oidc: { form: github.oidcSubject, setting: `github.oidcSubject in ${config.file}` } }
+        : {}),
     });
 
     const readOnlyPlan = new TerraformVariable(this, TF_VARIABLES.readOnlyPlan, {
@@ -139,6 +145,7 @@ export class AmlDeployStack extends TerraformStack {
       github: repository,
       configuredBranch: github.branch,
       environment: github.environment,
+      environmentSetting: `github.environment in ${config.file}`,
       reviewers: github.requiredReviewers,
       variables: {
         [VARIABLE_NAMES.authMode]: auth.mode,

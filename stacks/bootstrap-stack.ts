@@ -10,6 +10,7 @@ import { GitHubRepository } from '../constructs/github-repository';
 import { InfraIdentities, infraTargets } from '../constructs/infra-identities';
 import { StateStorage } from '../constructs/state-storage';
 import { TagsAspect } from '../constructs/tags-aspect';
+import { requireTerraformVersion } from '../constructs/terraform-blocks';
 import {
   BOOTSTRAP_OUTPUT_NAMES,
   applyEnvironment,
@@ -39,6 +40,7 @@ export interface BootstrapStackProps {
 export class BootstrapStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
     super(scope, id);
+    requireTerraformVersion(this);
     const problems = checkBootstrapAgainstEnvironments(props.config, props.environments);
     if (problems.length) throw new ConfigError(problems);
     // Every string from the files reaches Terraform as the text that was written.
@@ -75,6 +77,7 @@ export class BootstrapStack extends TerraformStack {
     const repository = new GitHubRepository(this, 'github-repository', {
       owner: config.github.owner,
       repository: config.github.repository,
+      oidc: { form: config.github.oidcSubject, setting: `github.oidcSubject in ${config.file}` },
     });
     const identities = new InfraIdentities(this, 'identities', {
       namePrefix: config.namePrefix,
