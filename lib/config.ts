@@ -192,7 +192,7 @@ export const environmentSchema = object({
       workspace: required(workspaceName, 'Existing Azure ML workspace in that resource group.'),
       eventGridSystemTopic: optional(
         systemTopicName,
-        "An existing Event Grid system topic of the workspace (only one may exist per workspace); it needs a system-assigned identity. Environments on one workspace share one topic: one environment leaves this field out and creates it (`<namePrefix>-<environment>-aml-events`), every other names that topic here (synth says which); a topic that exists already is named by all of them. Destroying the environment that created it removes the others' event subscriptions with it.",
+        "An existing Event Grid system topic of the workspace (only one may exist per workspace); it needs a system-assigned identity. Environments on one workspace share one topic: one environment leaves this field out and creates it (`<namePrefix>-<environment>-aml-events`), every other names that topic here (synth says which); a topic that exists already is named by all of them. Deploy the environment that creates it first (the others read it with a data source at plan time); destroying it removes the others' event subscriptions with it.",
         { defaultText: 'a system topic is created' },
       ),
       deployers: optional(
