@@ -13,27 +13,43 @@
  * `--remove-stale` (what `npm run synth` passes) also deletes the synthesized JSON of the
  * stacks of earlier runs that this run did not write (their `.terraform` and state stay).
  */
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { App } from 'cdktf';
 import {
   BOOTSTRAP_FILE_NAME,
   ConfigError,
   loadConfigs,
+  readJson,
   unreadable,
   type EnvironmentConfig,
+  type Source,
 } from './lib/config';
+import { MAX_SOURCE_BYTES } from './lib/json-source';
 import { stackName } from './lib/naming';
+import { show } from './lib/schema';
 import {
   CONFIG_DIR_VARIABLE,
   ENVIRONMENTS_VARIABLE,
   checkConfigDir,
+  isOtherJson,
   parseEnvironmentSelection,
   synthReport,
+  type PathKind,
 } from './lib/selection';
 import { loadCommittedFiles } from './lib/workflow-contract';
 import {
   BOOTSTRAP_STACK_NAME,
+  bootstrapWarnings,
   checkBootstrapAgainstEnvironments,
   parseBootstrapConfig,
   type BootstrapConfig,
@@ -51,14 +67,63 @@ function findProjectRoot(from: string): string {
 const projectRoot = findProjectRoot(__dirname);
 const fromRoot = (path: string) => resolve(projectRoot, path);
 
-/** A file's text, by its path as users write it (relative to the project root). */
-function readSource(file: string): string {
-  return readFileSync(fromRoot(file), 'utf8');
+/**
+ * A file's bytes, by its path as users write it (relative to the project root), read once:
+ * at most one byte more than a configuration file may have, so a huge file costs nothing
+ * (lib/json-source.ts refuses it, and says why).
+ */
+const sources = new Map<string, Source | Error>();
+function readSource(file: string): Source {
+  if (!sources.has(file)) {
+    try {
+      sources.set(file, readBytes(fromRoot(file)));
+    } catch (e) {
+      sources.set(file, e as Error);
+    }
+  }
+  const source = sources.get(file)!;
+  if (source instanceof Error) throw source;
+  return source;
 }
 
-function kindOf(path: string): 'folder' | 'file' | 'missing' {
-  const s = statSync(fromRoot(path), { throwIfNoEntry: false });
-  return s === undefined ? 'missing' : s.isDirectory() ? 'folder' : 'file';
+function readBytes(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    if (fstatSync(fd).isDirectory()) {
+      throw Object.assign(new Error(`${path} is a folder`), { code: 'EISDIR' });
+    }
+    const buffer = Buffer.allocUnsafe(MAX_SOURCE_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    }
+    // A copy of what was read: the 1 MiB buffer is not kept for a file of a few kilobytes.
+    return new Uint8Array(buffer.subarray(0, length));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function kindOf(path: string): PathKind {
+  try {
+    const s = statSync(fromRoot(path), { throwIfNoEntry: false });
+    return s === undefined ? 'missing' : s.isDirectory() ? 'folder' : 'file';
+  } catch (e) {
+    // A link that leads back to itself (ELOOP), a folder we may not enter (EACCES)...
+    return { unreadable: unreadable(e) };
+  }
+}
+
+/** Whether a `.json` file of the folder is JSON of another kind (package.json, tsconfig.json). */
+function isOtherJsonFile(file: string): boolean {
+  let source: Source;
+  try {
+    source = readSource(file);
+  } catch {
+    return false;
+  }
+  const r = readJson(file, source);
+  return 'json' in r && isOtherJson(r.json);
 }
 
 /** The bootstrap stack's configuration, and a problem for each environment it names without a file. */
@@ -68,7 +133,7 @@ function bootstrapConfig(
   problems: string[],
 ): BootstrapConfig | undefined {
   const file = `${configDir}/${BOOTSTRAP_FILE_NAME}.json`;
-  let source: string;
+  let source: Source;
   try {
     source = readSource(file);
   } catch (e) {
@@ -118,17 +183,26 @@ function main(): void {
   if ('problem' in folder) throw new ConfigError([folder.problem]);
   // As users write it: messages name files the way they see them in the tree.
   const configDir = folder.dir;
-  const available = readdirSync(fromRoot(configDir))
+  const fileOf = (name: string) => `${configDir}/${name}.json`;
+  let entries: string[];
+  try {
+    entries = readdirSync(fromRoot(configDir));
+  } catch (e) {
+    throw new ConfigError([`${CONFIG_DIR_VARIABLE}: ${show(configDir)} ${unreadable(e)}`]);
+  }
+  const json = entries
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length))
     .sort();
+  const otherJson = json.filter((n) => n !== BOOTSTRAP_FILE_NAME && isOtherJsonFile(fileOf(n)));
+  const available = json.filter((n) => !otherJson.includes(n));
   const selection = parseEnvironmentSelection(
     process.env[ENVIRONMENTS_VARIABLE],
     available,
     configDir,
+    otherJson,
   );
   problems.push(...selection.problems);
-  const fileOf = (name: string) => `${configDir}/${name}.json`;
   const selected = selection.names.filter((n) => n !== BOOTSTRAP_FILE_NAME).map(fileOf);
   const bootstrap = selection.names.includes(BOOTSTRAP_FILE_NAME)
     ? bootstrapConfig(configDir, available, problems)
@@ -139,16 +213,20 @@ function main(): void {
     .map(fileOf);
   const others = available.filter((n) => n !== BOOTSTRAP_FILE_NAME).map(fileOf);
   let configs: EnvironmentConfig[] = [];
+  const warnings = bootstrap ? bootstrapWarnings(bootstrap) : [];
   try {
-    configs = loadConfigs([...new Set([...selected, ...bootstrapFiles])], readSource, others);
+    const loaded = loadConfigs([...new Set([...selected, ...bootstrapFiles])], readSource, others);
+    configs = loaded.configs;
+    warnings.push(...loaded.warnings);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);
+    warnings.push(...e.warnings);
   }
   const bootstrapEnvironments = configs.filter((c) => bootstrapFiles.includes(c.file));
   if (bootstrap)
     problems.push(...checkBootstrapAgainstEnvironments(bootstrap, bootstrapEnvironments));
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length) throw new ConfigError(problems, warnings);
 
   const app = new App({ stackTraces: false });
   const committedFiles = loadCommittedFiles(projectRoot);
@@ -178,14 +256,21 @@ function main(): void {
       .map((environment) => ({ stack: stackName(environment), environment })),
   );
   if (process.argv.includes('--remove-stale')) lines.push(...removeStale(outdir, written));
-  process.stdout.write(lines.map((l) => `${l}\n`).join(''));
+  // On stdout: cdktf shows the app's stdout, and its stderr only when the app fails
+  // (@cdktf/commons src/util.js, shell()).
+  process.stdout.write([...warnings.map(warning), ...lines].map((l) => `${l}\n`).join(''));
+}
+
+/** A warning as printed: the configuration is accepted, but something may fail later. */
+function warning(text: string): string {
+  return `warning: ${text}`;
 }
 
 try {
   main();
 } catch (e) {
   if (!(e instanceof ConfigError)) throw e;
-  // A user's mistake: the problems, no stack trace, nothing written.
-  process.stderr.write(`${e.message}\n`);
+  // A user's mistake: the problems (and any warning), no stack trace, nothing written.
+  process.stderr.write([e.message, ...e.warnings.map(warning)].map((l) => `${l}\n`).join(''));
   process.exitCode = 1;
 }

@@ -158,7 +158,13 @@ function expectProblems(r: ReturnType<typeof runApp>, problems: string[]) {
 
 describe('the environment variables, explained', () => {
   const example = JSON.parse(readFileSync(join(projectRoot, 'config', 'example.json'), 'utf8'));
-  const staging = { ...example, github: { ...example.github, commitWorkflow: false } };
+  // On its own workspace, with its own endpoint: two environments share neither.
+  const staging = {
+    ...example,
+    azure: { ...example.azure, workspace: 'mlw-staging' },
+    github: { ...example.github, commitWorkflow: false },
+    targets: [{ ...example.targets[0], endpoint: 'ep-staging' }],
+  };
 
   test.each([
     [
@@ -254,6 +260,7 @@ describe('configurations that used to crash synthesize', () => {
         'staging.json': {
           ...example,
           github: { ...example.github, environment: 'staging', commitWorkflow: false },
+          targets: [{ ...example.targets[0], endpoint: 'ep-staging' }],
         },
         'production.json': {
           ...example,
@@ -266,5 +273,99 @@ describe('configurations that used to crash synthesize', () => {
     const r = runWith(files, { AML_DEPLOY_ENVIRONMENTS: selection });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+});
+
+describe('folders and files that are not what they seem', () => {
+  const example = JSON.parse(readFileSync(join(projectRoot, 'config', 'example.json'), 'utf8'));
+
+  test('AML_DEPLOY_CONFIG_DIR that is a symbolic link loop: a message, not an ELOOP stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aml-config-'));
+    symlinkSync('loop', join(dir, 'loop'));
+    const r = runApp({ AML_DEPLOY_CONFIG_DIR: join(dir, 'loop') });
+    expectProblems(r, [
+      `AML_DEPLOY_CONFIG_DIR: ${JSON.stringify(join(dir, 'loop'))} is a symbolic link that leads back to itself (ELOOP); expected a folder of <environment>.json files, relative to the project root (${projectRoot}) or absolute; leave it unset for "config"`,
+    ]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('AML_DEPLOY_CONFIG_DIR=. (the project root): package.json and tsconfig.json are no environments', () => {
+    const r = runApp({ AML_DEPLOY_CONFIG_DIR: '.', AML_DEPLOY_ENVIRONMENTS: 'package' });
+    // Every JSON file of the project root (package.json, tsconfig.json, cdktf.json...).
+    const json = readdirSync(projectRoot)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -'.json'.length))
+      .sort();
+    expect(json).toEqual(expect.arrayContaining(['package', 'tsconfig']));
+    const others = `(${json.map((n) => `${n}.json`).join(', ')} are JSON of another kind)`;
+    expectProblems(r, [
+      `AML_DEPLOY_ENVIRONMENTS: "package": ./package.json is not an environment file (it has none of the sections azure, github, targets, trigger); expected a comma-separated list of none: . has no environment file ${others}`,
+    ]);
+  });
+
+  test('a symbolic link loop, a UTF-16 file and a 10 MB one: each named, in a 64 MB heap', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aml-config-'));
+    symlinkSync('loop.json', join(dir, 'loop.json'));
+    writeFileSync(join(dir, 'utf.json'), `\uFEFF${JSON.stringify(example)}`, 'utf16le');
+    // Refused before it is parsed: the previous version took 745 MB to say so.
+    const big = { ...example, tags: { notes: 'x'.repeat(10_000_000) } };
+    writeFileSync(join(dir, 'big.json'), JSON.stringify(big));
+    const r = spawnSync(process.execPath, ['--max-old-space-size=64', 'dist/main.js'], {
+      cwd: projectRoot,
+      env: {
+        PATH: process.env.PATH,
+        AML_DEPLOY_CONFIG_DIR: dir,
+        AML_DEPLOY_ENVIRONMENTS: 'loop,utf,big',
+        CDKTF_OUTDIR: join(dir, 'out'),
+      },
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe(
+      [
+        'Invalid configuration:',
+        `  ${dir}/loop.json: is a symbolic link that leads back to itself (ELOOP)`,
+        `  ${dir}/utf.json: is UTF-16 text; save the file as UTF-8`,
+        `  ${dir}/big.json: is larger than 1 MiB; a configuration file is a few kilobytes: check that this is the right file`,
+        '',
+      ].join('\n'),
+    );
+    expect(r.status).toBe(1);
+  });
+});
+
+describe('warnings: accepted, but a deploy may still fail', () => {
+  const example = JSON.parse(readFileSync(join(projectRoot, 'config', 'example.json'), 'utf8'));
+  const restricted = { ...example, azure: { ...example.azure, location: 'uaecentral' } };
+  const WARNING =
+    'azure.location: "uaecentral" is a restricted-access region: Microsoft opens it to a subscription only on request (https://learn.microsoft.com/troubleshoot/azure/general/region-access-request-process); without that, the deploy fails when it creates the first resource there';
+
+  test('on stdout with the stacks written (cdktf shows the app stdout)', () => {
+    const r = runWith({ 'example.json': restricted }, {});
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(`warning: ${r.dir}/example.json: ${WARNING}`);
+  });
+
+  test('with the problems of the other files, all at once', () => {
+    const broken = {
+      ...example,
+      namePrefix: 'X',
+      azure: { ...example.azure, workspace: 'mlw-broken' },
+      github: { ...example.github, environment: 'b', commitWorkflow: false },
+      targets: [{ ...example.targets[0], endpoint: 'ep-broken' }],
+    };
+    const r = runWith(
+      { 'example.json': restricted, 'broken.json': broken },
+      { AML_DEPLOY_ENVIRONMENTS: 'example,broken' },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      [
+        'Invalid configuration:',
+        `  ${r.dir}/broken.json: namePrefix: "X" is not accepted; expected a naming prefix: 2-10 lowercase letters or digits, starting with a letter`,
+        `warning: ${r.dir}/example.json: ${WARNING}`,
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -6,8 +6,22 @@
  * Checked with the same schema combinators and message style as the environment files
  * (`file: field.path: <value> is not accepted; expected ...`), every problem at once.
  */
-import { AZURE_REGIONS, hasZones, location, type AzureRegion } from './azure-regions';
-import { BOOTSTRAP_FILE_NAME, readJson, schemaReference, type EnvironmentConfig } from './config';
+import {
+  AZURE_REGIONS,
+  hasPair,
+  hasZones,
+  location,
+  regionWarning,
+  regionsWhere,
+  type AzureRegion,
+} from './azure-regions';
+import {
+  BOOTSTRAP_FILE_NAME,
+  readJson,
+  schemaReference,
+  type EnvironmentConfig,
+  type Source,
+} from './config';
 import {
   DEFAULT_OIDC_SUBJECT,
   MAX_FEDERATED_CREDENTIALS,
@@ -51,6 +65,8 @@ export const BOOTSTRAP_STACK_NAME = stackName(BOOTSTRAP_FILE_NAME);
 export const STATE_REPLICATIONS = ['LRS', 'ZRS', 'GRS', 'RAGRS', 'GZRS', 'RAGZRS'] as const;
 export type StateReplication = (typeof STATE_REPLICATIONS)[number];
 const ZONE_REDUNDANT: readonly StateReplication[] = ['ZRS', 'GZRS', 'RAGZRS'];
+/** Replicated to the region's pair (Azure Storage redundancy: geo-redundant storage). */
+const GEO_REDUNDANT: readonly StateReplication[] = ['GRS', 'RAGRS', 'GZRS', 'RAGZRS'];
 
 /** Zone-redundant where the region has availability zones, locally redundant elsewhere. */
 export function defaultStateReplication(region: AzureRegion): StateReplication {
@@ -71,89 +87,139 @@ function maxEnvironments(form: OidcSubjectForm): number {
   return Math.floor(MAX_FEDERATED_CREDENTIALS / credentialsPerContext(form));
 }
 
-export const bootstrapSchema = object({
-  $schema: schemaReference,
-  azure: required(
-    object({
-      subscriptionId: required(
-        guid,
-        "Subscription of the state storage (and of the custom role's first scope).",
-      ),
-      tenantId: required(guid, 'Entra ID tenant where the plan and apply identities are created.'),
-      location: required(location, 'Azure region of the state storage.'),
-    }),
-    'Where the state storage lives.',
-  ),
-  stateStorage: required(
-    object({
-      resourceGroup: required(
-        resourceGroup,
-        'Resource group the bootstrap creates for the state account. Keep nothing else in it: the state roles are granted on it.',
-      ),
-      storageAccount: required(
-        storageAccountName,
-        'Name of the state storage account (globally unique).',
-      ),
-      container: optional(
-        blobContainer,
-        'Blob container holding one `<stack>.tfstate` blob per environment stack.',
+/**
+ * The rules between fields that a JSON Schema can say too, for editors (crossFieldProblems
+ * checks them with the messages the app prints): the replication the region takes, and no
+ * more environments than the apply identity has federated credentials for.
+ */
+const BOOTSTRAP_RULES_SCHEMA = {
+  allOf: [
+    ...(
+      [
+        [regionsWhere((r) => !r.zones), ZONE_REDUNDANT],
+        [regionsWhere((r) => !r.paired), GEO_REDUNDANT],
+      ] as const
+    ).map(([regions, replications]) => ({
+      if: {
+        required: ['azure'],
+        properties: {
+          azure: { required: ['location'], properties: { location: { enum: regions } } },
+        },
+      },
+      then: {
+        properties: {
+          stateStorage: { properties: { replication: { not: { enum: replications } } } },
+        },
+      },
+    })),
+    ...OIDC_SUBJECT_FORMS.map((form) => ({
+      // The default form applies when the field is left out, as crossFieldProblems reads it.
+      if:
+        form === DEFAULT_OIDC_SUBJECT
+          ? { properties: { github: { properties: { oidcSubject: { const: form } } } } }
+          : {
+              required: ['github'],
+              properties: {
+                github: { required: ['oidcSubject'], properties: { oidcSubject: { const: form } } },
+              },
+            },
+      then: { properties: { environments: { maxItems: maxEnvironments(form) } } },
+    })),
+  ],
+};
+
+export const bootstrapSchema = object(
+  {
+    $schema: schemaReference,
+    azure: required(
+      object({
+        subscriptionId: required(
+          guid,
+          "Subscription of the state storage (and of the custom role's first scope).",
+        ),
+        tenantId: required(
+          guid,
+          'Entra ID tenant where the plan and apply identities are created.',
+        ),
+        location: required(
+          location,
+          'Azure region of the state storage. Public Azure only; a restricted-access region is accepted with a warning.',
+        ),
+      }),
+      'Where the state storage lives.',
+    ),
+    stateStorage: required(
+      object({
+        resourceGroup: required(
+          resourceGroup,
+          'Resource group the bootstrap creates for the state account. Keep nothing else in it: the state roles are granted on it.',
+        ),
+        storageAccount: required(
+          storageAccountName,
+          'Name of the state storage account (globally unique).',
+        ),
+        container: optional(
+          blobContainer,
+          'Blob container holding one `<stack>.tfstate` blob per environment stack.',
+          {
+            default: 'tfstate',
+          },
+        ),
+        replication: optional(
+          oneOf(STATE_REPLICATIONS),
+          "Storage redundancy. ZRS, GZRS and RAGZRS need a region with availability zones; GRS, RAGRS, GZRS and RAGZRS replicate to the region's pair, so they need a region that has one.",
+          { defaultText: '`ZRS` where the region has availability zones, `LRS` elsewhere' },
+        ),
+        retentionDays: optional(
+          integer(1, 365),
+          'Days a deleted or overwritten state blob, and a deleted container, can be restored.',
+          { default: 30 },
+        ),
+        allowDestroy: optional(
+          boolean,
+          "`false`: `cdktf destroy` of the bootstrap stops at plan (Terraform's prevent_destroy on the resource group, account and container), and the account keeps its delete lock. `true`: destroy removes the lock, then the account with every state in it. Set it only to tear the state storage down on purpose, after moving the states elsewhere.",
+          { default: false },
+        ),
+      }),
+      "The storage account that holds every environment stack's state.",
+    ),
+    github: required(
+      object({
+        owner: required(githubOwner, 'Owner of **this** infrastructure repository.'),
+        repository: required(
+          githubRepository,
+          '**This** infrastructure repository (not a model repository).',
+        ),
+        oidcSubject: optional(
+          oidcSubjectForm,
+          `Which OIDC subject form the plan and apply identities trust (see the environment field \`github.oidcSubject\`). An application holds at most ${MAX_FEDERATED_CREDENTIALS} federated credentials, so \`both\` allows ${maxEnvironments('both')} environments and one form ${maxEnvironments('legacy')}.`,
+          { default: DEFAULT_OIDC_SUBJECT },
+        ),
+      }),
+      'This infrastructure repository, whose workflows get the plan and apply identities.',
+    ),
+    environments: required(
+      list(
+        text(/^[a-z][a-z0-9-]{0,19}$/u, 'an environment name: the base name of a file in config/'),
         {
-          default: 'tfstate',
+          min: 1,
+          unique: (e) => e,
+          uniqueName: 'environment',
         },
       ),
-      replication: optional(
-        oneOf(STATE_REPLICATIONS),
-        'Storage redundancy. ZRS, GZRS and RAGZRS need a region with availability zones.',
-        { defaultText: '`ZRS` where the region has availability zones, `LRS` elsewhere' },
-      ),
-      retentionDays: optional(
-        integer(1, 365),
-        'Days a deleted or overwritten state blob, and a deleted container, can be restored.',
-        { default: 30 },
-      ),
-      allowDestroy: optional(
-        boolean,
-        "`false`: `cdktf destroy` of the bootstrap stops at plan (Terraform's prevent_destroy on the resource group, account and container), and the account keeps its delete lock. `true`: destroy removes the lock, then the account with every state in it. Set it only to tear the state storage down on purpose, after moving the states elsewhere.",
-        { default: false },
-      ),
-    }),
-    "The storage account that holds every environment stack's state.",
-  ),
-  github: required(
-    object({
-      owner: required(githubOwner, 'Owner of **this** infrastructure repository.'),
-      repository: required(
-        githubRepository,
-        '**This** infrastructure repository (not a model repository).',
-      ),
-      oidcSubject: optional(
-        oidcSubjectForm,
-        `Which OIDC subject form the plan and apply identities trust (see the environment field \`github.oidcSubject\`). An application holds at most ${MAX_FEDERATED_CREDENTIALS} federated credentials, so \`both\` allows ${maxEnvironments('both')} environments and one form ${maxEnvironments('legacy')}.`,
-        { default: DEFAULT_OIDC_SUBJECT },
-      ),
-    }),
-    'This infrastructure repository, whose workflows get the plan and apply identities.',
-  ),
-  environments: required(
-    list(
-      text(/^[a-z][a-z0-9-]{0,19}$/, 'an environment name: the base name of a file in config/'),
+      `The environments (\`config/<name>.json\`) whose resource groups and state the identities get rights on, in the order the deploy workflow deploys them. Each one's deploy job runs in the GitHub environment \`${applyEnvironment('<name>')}\` of this repository, which the apply identity trusts.`,
+    ),
+    namePrefix: optional(
+      namePrefix,
+      'Prefix of the applications and the custom role the stack creates.',
       {
-        min: 1,
-        unique: (e) => e,
-        uniqueName: 'environment',
+        default: 'amldeploy',
       },
     ),
-    `The environments (\`config/<name>.json\`) whose resource groups and state the identities get rights on, in the order the deploy workflow deploys them. Each one's deploy job runs in the GitHub environment \`${applyEnvironment('<name>')}\` of this repository, which the apply identity trusts.`,
-  ),
-  namePrefix: optional(
-    namePrefix,
-    'Prefix of the applications and the custom role the stack creates.',
-    {
-      default: 'amldeploy',
-    },
-  ),
-  tags: optional(tags, 'Tags on the resource group and the account.', { default: {} }),
-});
+    tags: optional(tags, 'Tags on the resource group and the account.', { default: {} }),
+  },
+  BOOTSTRAP_RULES_SCHEMA,
+);
 
 type BootstrapFile = Infer<typeof bootstrapSchema>;
 
@@ -164,6 +230,15 @@ export type BootstrapConfig = Omit<BootstrapFile, 'stateStorage' | '$schema'> & 
   readonly stateStorage: Required<BootstrapFile['stateStorage']>;
 };
 
+/** The replications a region takes: zone-redundant ones need zones, geo-redundant ones a pair. */
+function replicationsIn(region: AzureRegion): StateReplication[] {
+  return STATE_REPLICATIONS.filter(
+    (r) =>
+      (hasZones(region) || !ZONE_REDUNDANT.includes(r)) &&
+      (hasPair(region) || !GEO_REDUNDANT.includes(r)),
+  );
+}
+
 /** The rules between fields, read from the JSON as written (so they run whatever else is broken). */
 function crossFieldProblems(json: unknown): Problem[] {
   const problems: Problem[] = [];
@@ -172,12 +247,25 @@ function crossFieldProblems(json: unknown): Problem[] {
   const replication = at(at(json, 'stateStorage'), 'replication');
   if (
     (AZURE_REGIONS as readonly unknown[]).includes(region) &&
-    ZONE_REDUNDANT.includes(replication as StateReplication) &&
-    !hasZones(region as AzureRegion)
+    (STATE_REPLICATIONS as readonly unknown[]).includes(replication) &&
+    !replicationsIn(region as AzureRegion).includes(replication as StateReplication)
   ) {
+    const r = region as AzureRegion;
+    const rep = replication as StateReplication;
+    const lacks = [
+      ...(ZONE_REDUNDANT.includes(rep) && !hasZones(r)
+        ? [{ what: 'availability zones', wanted: 'zones' }]
+        : []),
+      ...(GEO_REDUNDANT.includes(rep) && !hasPair(r)
+        ? [{ what: 'region pair to replicate to', wanted: 'a pair' }]
+        : []),
+    ];
+    const accepted = replicationsIn(r)
+      .map((x) => show(x))
+      .join(', ');
     problems.push({
       path: 'stateStorage.replication',
-      message: `${show(replication)} is not accepted in ${region}, which has no availability zones; expected one of "LRS", "GRS", "RAGRS" (or a region with zones)`,
+      message: `${show(replication)} is not accepted in ${region}, which has no ${lacks.map((l) => l.what).join(' and no ')}; expected one of ${accepted} (or a region with ${lacks.map((l) => l.wanted).join(' and ')})`,
     });
   }
   // The apply identity trusts one GitHub environment per environment.
@@ -202,7 +290,7 @@ function crossFieldProblems(json: unknown): Problem[] {
  */
 export function parseBootstrapConfig(
   file: string,
-  source: string,
+  source: Source,
 ): { config: BootstrapConfig } | { problems: string[] } {
   const read = readJson(file, source);
   if ('problems' in read) return read;
@@ -223,6 +311,12 @@ export function parseBootstrapConfig(
       },
     },
   };
+}
+
+/** What a restricted-access region means for the state storage's deploy. */
+export function bootstrapWarnings(config: BootstrapConfig): string[] {
+  const warning = regionWarning(config.azure.location);
+  return warning ? [`${config.file}: azure.location: ${warning}`] : [];
 }
 
 /**

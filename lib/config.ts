@@ -6,14 +6,15 @@
  */
 import { basename, extname } from 'node:path';
 import { DEFAULT_OIDC_SUBJECT, oidcSubjectForm } from './github-oidc';
-import { location } from './azure-regions';
+import { location, regionWarning } from './azure-regions';
 import { deploymentTarget } from './deployment-target';
-import { stackName } from './naming';
+import { resourceNames, stackName } from './naming';
 import {
   AUTH_MODES,
   blobContainer,
   githubEnvironment,
   githubOwner,
+  githubUser,
   githubRepository,
   guid,
   namePrefix,
@@ -25,7 +26,7 @@ import {
   tags,
   workspaceName,
 } from './config-fields';
-import { parseJsonSource } from './json-source';
+import { decodeSource, parseJsonSource } from './json-source';
 import { SECRET_NAMES, WORKFLOW_UPDATE_BRANCH } from './workflow-contract';
 import {
   boolean,
@@ -42,36 +43,131 @@ import {
   type Problem,
 } from './schema';
 
-// A branch name that is also a safe URL path and Terraform literal: letters, digits, ".", "_",
-// "-" and "/", under git check-ref-format's rules for those characters.
+/**
+ * A branch name as git takes it (`git check-ref-format --branch`; git's
+ * Documentation/git-check-ref-format.txt; checked against git 2.39.5): no control
+ * characters, space, "~", "^", ":", "?", "*", "[" or "\"; no "..", "@{" or "//"; no
+ * "/"-separated part that starts with "." or ends in ".lock"; not starting or ending with
+ * "/", not ending with "."; and, for a branch, not "HEAD" and not starting with "-". So
+ * `user@feature` is a branch name. Refined here, each with its own message: "refs/heads/..."
+ * (git takes it as a branch named so; it is nearly always the ref written for the branch),
+ * "@" (git takes it, but every git command reads "@" as HEAD), and `"`, `#`, `%`, `$`, `{`,
+ * `}`, which git takes but which reach the branch lookup's URL path and the plan's
+ * conditions unescaped.
+ */
 export const gitBranch = text(
-  /^(?!\/|.*(?:\/\/|\.\.|\/$|\.$|\.lock$|\/\.))[A-Za-z0-9._/-]{1,255}$/,
-  'a git branch name such as "main" or "release/v2": letters, digits, ".", "_", "-" and "/" (no "..", no leading or trailing "/", not ending in "." or ".lock")',
+  // eslint-disable-next-line no-control-regex -- git refuses exactly the bytes 0x00-0x20 and 0x7F
+  /^(?!-)(?!HEAD$)(?!\/)(?![\s\S]*\/$)(?![\s\S]*\.$)(?![\s\S]*\.\.)(?![\s\S]*@\{)(?![\s\S]*\/\/)(?!(?:[\s\S]*\/)?\.)(?![\s\S]*\.lock(?:\/|$))[^\x00-\x20\x7F~^:?*[\\]{1,255}$/u,
+  'a git branch name such as "main", "release/v2" or "user@feature", as `git check-ref-format --branch` takes it: at most 255 characters, no spaces, control characters, "~", "^", ":", "?", "*", "[" or "\\"; no "..", "@{" or "//"; no part between "/" that starts with "." or ends in ".lock"; not "HEAD"; not starting with "-" or "/", nor ending in "/" or "."',
   {
-    extra: (s) =>
-      s.startsWith('refs/heads/')
-        ? `a branch name without "refs/heads/" (did you mean ${show(s.slice('refs/heads/'.length))}?)`
-        : undefined,
+    refine: [
+      {
+        pattern: /^(?!refs\/heads\/)/u,
+        expected: 'a branch name without "refs/heads/"',
+        message: (s) =>
+          `a branch name without "refs/heads/" (did you mean ${show(s.slice('refs/heads/'.length))}?)`,
+      },
+      {
+        pattern: /^(?!@$)/u,
+        expected: 'a branch name other than "@", which every git command reads as HEAD',
+      },
+      {
+        pattern: /^[^"#%${}]*$/u,
+        expected:
+          'a branch name without ", #, %, $, { or }: git takes them, but the name reaches a GitHub URL and the plan\'s conditions unescaped',
+      },
+    ],
   },
 );
-const githubTeamSlug = text(/^[a-z0-9][a-z0-9-]{0,99}$/, 'a team slug such as "ml-platform"');
+const githubTeamSlug = text(/^[a-z0-9][a-z0-9-]{0,99}$/u, 'a team slug such as "ml-platform"');
 
 const systemTopicName = text(
-  /^[A-Za-z0-9-]{3,128}$/,
+  /^[A-Za-z0-9-]{3,128}$/u,
   'an Event Grid system topic name: 3-128 letters, digits or "-"',
 );
 
+/**
+ * An email address as RFC 5321 takes it for delivery: a dot-atom local part of at most 64
+ * characters (letters, digits and !#$%&'*+/=?^_`{|}~-, single dots between them), "@", and a
+ * domain of DNS labels; at most 254 characters (a 256-character path less its brackets).
+ * Quoted local parts are not accepted. "${{" is refused: GitHub Actions reads it as the
+ * start of an expression.
+ */
 const email = text(
-  /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+  /^[^\s@]+@[^\s@]+\.[^\s@]+$/u,
   'an email address such as "ml-oncall@example.com"',
+  {
+    refine: [
+      {
+        pattern: /^[\s\S]{1,254}$/u,
+        expected: 'an email address of at most 254 characters (RFC 5321)',
+      },
+      {
+        pattern: /^[^@]{1,64}@/u,
+        expected: 'an email address whose part before "@" has at most 64 characters (RFC 5321)',
+      },
+      {
+        pattern: /^(?![\s\S]*\$\{\{)/u,
+        expected: 'an email address without "${{", which GitHub Actions reads as an expression',
+      },
+      {
+        pattern: /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@/u,
+        expected:
+          'an email address whose part before "@" has only letters, digits, "." and !#$%&\'*+/=?^_`{|}~- (RFC 5321; quoted forms are not accepted)',
+      },
+      {
+        pattern: /^(?!\.)(?![^@]*\.\.)(?![^@]*\.@)/u,
+        expected:
+          'an email address without consecutive dots, or a dot at either end of the part before "@" (RFC 5321)',
+      },
+      {
+        pattern:
+          /@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/u,
+        expected:
+          'an email address whose domain is a DNS name such as "example.com": labels of 1-63 letters, digits or "-", not starting or ending with "-", the last one starting with a letter',
+      },
+    ],
+  },
 );
 
 /** `"$schema"` at the top of a configuration file: the JSON Schema editors check it against. */
 export const schemaReference = optional(
-  text(/^\S{1,500}$/, 'a path or URL of a JSON Schema'),
+  text(/^[^\p{Cc}]{1,2048}$/u, 'a path or URL of a JSON Schema: 1-2048 characters'),
   'The JSON Schema that editors check this file against (`schemas/*.schema.json`); the app ignores it.',
   { defaultText: 'none' },
 );
+
+/** `namePrefix` when the file leaves it out. */
+const DEFAULT_NAME_PREFIX = 'amldeploy';
+
+/** GitHub takes at most 6 required reviewers, users and teams together. */
+const MAX_REVIEWERS = 6;
+
+/**
+ * The rules between fields that a JSON Schema can say too, for editors (crossFieldProblems
+ * checks them with the messages the app prints; a test runs the refused examples through
+ * both): at most 6 users and teams together, written as "k users or more leave room for at
+ * most 6 - k teams"; and no review settings without reviewers.
+ */
+const REVIEWER_RULES_SCHEMA = {
+  allOf: [
+    ...Array.from({ length: MAX_REVIEWERS }, (_, i) => ({
+      if: { required: ['users'], properties: { users: { minItems: i + 1 } } },
+      then: { properties: { teams: { maxItems: MAX_REVIEWERS - i - 1 } } },
+    })),
+    {
+      if: { properties: { users: { maxItems: 0 }, teams: { maxItems: 0 } } },
+      then: {
+        not: { anyOf: [{ required: ['preventSelfReview'] }, { required: ['adminsBypass'] }] },
+      },
+    },
+  ],
+};
+/** `secretRotationDays` only with `"mode": "client-secret"` (see crossFieldProblems). */
+const ROTATION_RULE_SCHEMA = {
+  if: { not: { required: ['mode'], properties: { mode: { const: 'client-secret' } } } },
+  then: { not: { required: ['secretRotationDays'] } },
+};
 
 export const environmentSchema = object({
   $schema: schemaReference,
@@ -87,7 +183,7 @@ export const environmentSchema = object({
       ),
       location: required(
         location,
-        'Azure region of the resources the stack creates (Key Vault, Logic App, storage).',
+        'Azure region of the resources the stack creates (Key Vault, Logic App, storage); online endpoint names are unique per region, and two environments in one region (or on one workspace) may not both name one. Public Azure only: regions of sovereign clouds and early-access regions are refused, with the reason; a restricted-access region (Microsoft opens it on request) is accepted with a warning.',
       ),
       resourceGroup: required(
         resourceGroup,
@@ -96,7 +192,7 @@ export const environmentSchema = object({
       workspace: required(workspaceName, 'Existing Azure ML workspace in that resource group.'),
       eventGridSystemTopic: optional(
         systemTopicName,
-        'An existing Event Grid system topic of the workspace (only one may exist per workspace); it needs a system-assigned identity.',
+        "An existing Event Grid system topic of the workspace (only one may exist per workspace); it needs a system-assigned identity. Environments on one workspace share one topic: one environment leaves this field out and creates it (`<namePrefix>-<environment>-aml-events`), every other names that topic here (synth says which); a topic that exists already is named by all of them. Deploy the environment that creates it first (the others read it with a data source at plan time); destroying it removes the others' event subscriptions with it.",
         { defaultText: 'a system topic is created' },
       ),
       deployers: optional(
@@ -143,28 +239,31 @@ export const environmentSchema = object({
         { default: DEFAULT_OIDC_SUBJECT },
       ),
       requiredReviewers: optional(
-        object({
-          users: optional(
-            list(githubOwner, { max: 6, unique: (u) => u, uniqueName: 'user', ignoreCase: true }),
-            'GitHub logins that may approve a deployment.',
-            { default: [] },
-          ),
-          teams: optional(
-            list(githubTeamSlug, { max: 6, unique: (t) => t, uniqueName: 'team' }),
-            'Team slugs of the owner organization whose members may approve a deployment. Teams exist only in organizations: for a repository of a personal account the plan stops with a message saying so; name users there.',
-            { default: [] },
-          ),
-          preventSelfReview: optional(
-            boolean,
-            'Whether the person who started a deployment is kept from approving it.',
-            { default: true },
-          ),
-          adminsBypass: optional(
-            boolean,
-            'Whether repository administrators may deploy without an approval.',
-            { default: false },
-          ),
-        }),
+        object(
+          {
+            users: optional(
+              list(githubUser, { max: 6, unique: (u) => u, uniqueName: 'user', ignoreCase: true }),
+              'GitHub logins that may approve a deployment (Enterprise Managed Users too, as `handle_shortcode`).',
+              { default: [] },
+            ),
+            teams: optional(
+              list(githubTeamSlug, { max: 6, unique: (t) => t, uniqueName: 'team' }),
+              'Team slugs of the owner organization whose members may approve a deployment. Teams exist only in organizations: for a repository of a personal account the plan stops with a message saying so; name users there.',
+              { default: [] },
+            ),
+            preventSelfReview: optional(
+              boolean,
+              'Whether the person who started a deployment is kept from approving it.',
+              { default: true },
+            ),
+            adminsBypass: optional(
+              boolean,
+              'Whether repository administrators may deploy without an approval.',
+              { default: false },
+            ),
+          },
+          REVIEWER_RULES_SCHEMA,
+        ),
         'Who must approve a deployment to this environment (at most 6 users and teams together). Required reviewers on private repositories need GitHub Enterprise.',
         { default: {}, defaultText: 'no required reviewers' },
       ),
@@ -172,18 +271,21 @@ export const environmentSchema = object({
     'The GitHub side: the repository, branch and environment of the deploy workflow.',
   ),
   auth: optional(
-    object({
-      mode: optional(
-        oneOf(AUTH_MODES),
-        `\`oidc\`: a federated credential, no secret anywhere. \`client-secret\`: an application password stored as the \`${SECRET_NAMES.azureCredentials}\` environment secret.`,
-        { default: 'oidc' },
-      ),
-      secretRotationDays: optional(
-        integer(1, 365),
-        `\`client-secret\` only: the first deploy after this many days replaces the password; each password stays valid 30 days longer. The new password replaces the \`${SECRET_NAMES.azureCredentials}\` secret delete-first (the GitHub provider cannot update a secret in place, and both have the same name), so a model deploy that signs in during those seconds fails: run it again.`,
-        { default: 90 },
-      ),
-    }),
+    object(
+      {
+        mode: optional(
+          oneOf(AUTH_MODES),
+          `\`oidc\`: a federated credential, no secret anywhere. \`client-secret\`: an application password stored as the \`${SECRET_NAMES.azureCredentials}\` environment secret.`,
+          { default: 'oidc' },
+        ),
+        secretRotationDays: optional(
+          integer(1, 365),
+          `\`client-secret\` only: the first deploy after this many days replaces the password; each password stays valid 30 days longer. The new password replaces the \`${SECRET_NAMES.azureCredentials}\` secret delete-first (the GitHub provider cannot update a secret in place, and both have the same name), so a model deploy that signs in during those seconds fails: run it again.`,
+          { default: 90 },
+        ),
+      },
+      ROTATION_RULE_SCHEMA,
+    ),
     'How the deploy workflow signs in to Azure.',
     { default: {} },
   ),
@@ -200,7 +302,7 @@ export const environmentSchema = object({
   namePrefix: optional(
     namePrefix,
     'Prefix of the names the stack creates (Key Vault and storage names are short and global).',
-    { default: 'amldeploy' },
+    { default: DEFAULT_NAME_PREFIX },
   ),
   tags: optional(tags, 'Tags on every Azure resource the stack creates.', { default: {} }),
   trigger: required(
@@ -271,22 +373,29 @@ export function environmentName(file: string): string {
   return basename(file, extname(file));
 }
 
-const envName = /^[a-z][a-z0-9-]{0,19}$/;
+const envName = /^[a-z][a-z0-9-]{0,19}$/u;
 
 /** `config/bootstrap.json` configures the bootstrap stack, not an environment. */
 export const BOOTSTRAP_FILE_NAME = 'bootstrap';
 
-/** Every problem found, each rendered `file: path: message`. */
+/** Every problem found, each rendered `file: path: message`, and the warnings so far. */
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
+  constructor(
+    readonly problems: readonly string[],
+    readonly warnings: readonly string[] = [],
+  ) {
     super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
 
+/** A file's content: its bytes as read (decoded and checked here), or text. */
+export type Source = string | Uint8Array;
+
 /** Reads a file's JSON; a problem names the line and column. */
-export function readJson(file: string, source: string): { json: unknown } | { problems: string[] } {
-  const r = parseJsonSource(source);
+export function readJson(file: string, source: Source): { json: unknown } | { problems: string[] } {
+  const decoded = decodeSource(source);
+  const r = 'error' in decoded ? decoded : parseJsonSource(decoded.text);
   if ('error' in r) return { problems: renderProblems(file, [{ path: '', message: r.error }]) };
   return { json: r.value };
 }
@@ -319,7 +428,7 @@ function crossFieldProblems(json: unknown): Problem[] {
   const teams = at(reviewers, 'teams');
   const count =
     (Array.isArray(users) ? users.length : 0) + (Array.isArray(teams) ? teams.length : 0);
-  if (count > 6) {
+  if (count > MAX_REVIEWERS) {
     problems.push({
       path: 'github.requiredReviewers',
       message: `names ${count} reviewers; GitHub accepts at most 6 users and teams together`,
@@ -350,7 +459,7 @@ function crossFieldProblems(json: unknown): Problem[] {
  */
 export function parseEnvironmentConfig(
   file: string,
-  source: string,
+  source: Source,
 ): { config: EnvironmentConfig } | { problems: string[] } {
   const name = environmentName(file);
   const problems: Problem[] = [];
@@ -388,30 +497,79 @@ export function parseEnvironmentConfig(
   };
 }
 
+/** What a restricted-access region means for this environment's deploy. */
+export function environmentWarnings(config: EnvironmentConfig): string[] {
+  const warning = regionWarning(config.azure.location);
+  return warning ? [`${config.file}: azure.location: ${warning}`] : [];
+}
+
 /** What the rules between environments read of a file, taken from its JSON as written. */
 interface Sharing {
   readonly file: string;
-  readonly repo: string;
+  /** `owner/repository`, when both are strings. */
+  readonly repo?: string;
   readonly environment: string;
   readonly commitWorkflow: boolean;
+  /** The workspace, compared without case, and as a person reads it. */
+  readonly workspace?: { readonly key: string; readonly name: string };
+  /** The system topic the file names, or, without one, the topic its stack creates. */
+  readonly topic: { readonly named: string } | { readonly created: string };
+  readonly location?: string;
+  readonly endpoints: readonly { readonly name: string; readonly index: number }[];
 }
 
 function sharingOf(file: string, json: unknown): Sharing | undefined {
-  if (!isPlainObject(json) || !isPlainObject(json.github)) return undefined;
-  const g = json.github;
-  if (typeof g.owner !== 'string' || typeof g.repository !== 'string') return undefined;
+  if (!isPlainObject(json)) return undefined;
+  const at = (o: unknown, key: string) => (isPlainObject(o) ? o[key] : undefined);
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const g = at(json, 'github');
+  const azure = at(json, 'azure');
+  const owner = str(at(g, 'owner'));
+  const repository = str(at(g, 'repository'));
+  const [subscription, group, workspace] = ['subscriptionId', 'resourceGroup', 'workspace'].map(
+    (k) => str(at(azure, k)),
+  );
+  const named = str(at(azure, 'eventGridSystemTopic'));
+  const prefix = str(at(json, 'namePrefix')) ?? DEFAULT_NAME_PREFIX;
+  const targets = at(json, 'targets');
   return {
     file,
-    repo: `${g.owner}/${g.repository}`,
-    environment: typeof g.environment === 'string' ? g.environment : environmentName(file),
-    commitWorkflow: g.commitWorkflow !== false,
+    repo: owner !== undefined && repository !== undefined ? `${owner}/${repository}` : undefined,
+    environment: str(at(g, 'environment')) ?? environmentName(file),
+    commitWorkflow: at(g, 'commitWorkflow') !== false,
+    workspace:
+      subscription !== undefined && group !== undefined && workspace !== undefined
+        ? {
+            key: `${subscription}/${group}/${workspace}`.toLowerCase(),
+            name: `${workspace} (resource group ${group})`,
+          }
+        : undefined,
+    topic:
+      named !== undefined
+        ? { named }
+        : {
+            created: resourceNames({
+              prefix,
+              environment: environmentName(file),
+              subscriptionId: '',
+              resourceGroup: '',
+            }).eventGridSystemTopic,
+          },
+    location: str(at(azure, 'location')),
+    endpoints: (Array.isArray(targets) ? targets : []).flatMap((t, index) => {
+      const name = str(at(t, 'endpoint'));
+      return name === undefined ? [] : [{ name, index }];
+    }),
   };
 }
 
 /**
  * The rules between environments, for the selected files against every environment file
- * (`others`: the rest of the folder): no two share a stack name or a GitHub environment,
- * and one environment per repository commits the workflow files.
+ * (`others`: the rest of the folder): no two share a stack name or a GitHub environment, one
+ * environment per repository commits the workflow files, environments on one workspace
+ * share its one Event Grid system topic, and no two name the same online endpoint in one
+ * region. A clash is reported on the selected file, against an earlier selected file or any
+ * unselected one: conflicts among unselected files are theirs to report when selected.
  */
 function betweenEnvironments(selected: readonly Sharing[], others: readonly Sharing[]): string[] {
   const problems: string[] = [];
@@ -429,31 +587,85 @@ function betweenEnvironments(selected: readonly Sharing[], others: readonly Shar
   }
   for (const s of selected) {
     const earlier = all.slice(0, all.indexOf(s));
+    const before = all.filter((o) => o !== s && (earlier.includes(o) || !selected.includes(o)));
+    const sameRepo = (o: Sharing) =>
+      s.repo !== undefined && o.repo?.toLowerCase() === s.repo.toLowerCase();
     // GitHub compares repository and environment names case-insensitively.
-    const clash = all.find(
-      (o) =>
-        o !== s &&
-        (earlier.includes(o) || !selected.includes(o)) &&
-        o.repo.toLowerCase() === s.repo.toLowerCase() &&
-        o.environment.toLowerCase() === s.environment.toLowerCase(),
+    const clash = before.find(
+      (o) => sameRepo(o) && o.environment.toLowerCase() === s.environment.toLowerCase(),
     );
     if (clash) {
       problems.push(
         `${s.file}: github.environment: ${JSON.stringify(s.environment)} in ${s.repo} is already used by ${clash.file}; each environment needs its own GitHub environment (its deploy identity trusts only that one; GitHub compares names case-insensitively)`,
       );
     }
-    if (!s.commitWorkflow) continue;
-    const owner = all.find(
-      (o) =>
-        o !== s &&
-        o.commitWorkflow &&
-        (earlier.includes(o) || !selected.includes(o)) &&
-        o.repo.toLowerCase() === s.repo.toLowerCase(),
-    );
+    const owner = s.commitWorkflow && before.find((o) => o.commitWorkflow && sameRepo(o));
     if (owner) {
       problems.push(
         `${s.file}: github.commitWorkflow: true is not accepted; ${owner.file} already commits the workflow to ${s.repo}, and one environment must own those files (set "commitWorkflow": false in all but one; the production one keeps workflow changes behind its approval)`,
       );
+    }
+    problems.push(...topicProblems(s, all, before), ...endpointProblems(s, before));
+  }
+  return problems;
+}
+
+/**
+ * A workspace has one Event Grid system topic (a second create fails), so environments on one
+ * workspace share it: one creates it, the others name it in `azure.eventGridSystemTopic`.
+ */
+function topicProblems(s: Sharing, all: readonly Sharing[], before: readonly Sharing[]): string[] {
+  const ws = s.workspace;
+  if (!ws) return [];
+  const same = (o: Sharing) => o !== s && o.workspace?.key === ws.key;
+  const where = `the Event Grid system topic of workspace ${ws.name}, and a workspace has only one`;
+  const path = `${s.file}: azure.eventGridSystemTopic`;
+  if ('created' in s.topic) {
+    // The first environment that creates the topic names it; namers must name that one.
+    const creator = before.find((o) => same(o) && 'created' in o.topic);
+    if (!creator || !('created' in creator.topic)) return [];
+    return [
+      `${path}: is required here: ${creator.file} creates ${where}; set "eventGridSystemTopic": ${show(creator.topic.created)} to share it`,
+    ];
+  }
+  const named = s.topic.named;
+  // The topic another environment creates, wherever it is in the order: there is no other.
+  const creator = all.find((o) => same(o) && 'created' in o.topic);
+  if (creator && 'created' in creator.topic) {
+    if (creator.topic.created.toLowerCase() === named.toLowerCase()) return [];
+    return [
+      `${path}: ${show(named)} is not accepted; ${creator.file} creates ${where}; expected ${show(creator.topic.created)}, the topic it creates`,
+    ];
+  }
+  const other = before.find(
+    (o) => same(o) && 'named' in o.topic && o.topic.named.toLowerCase() !== named.toLowerCase(),
+  );
+  if (!other || !('named' in other.topic)) return [];
+  return [
+    `${path}: ${show(named)} is not accepted; ${other.file} names ${show(other.topic.named)} as ${where}; expected ${show(other.topic.named)}`,
+  ];
+}
+
+/**
+ * Online endpoint names are unique per region (the scoring URL is
+ * `https://<name>.<region>.inference.ml.azure.com`): two environments in one region, or on one
+ * workspace, cannot both have an endpoint of one name. The endpoint lives in the workspace's
+ * region, which the configuration does not name: `azure.location` stands for it.
+ */
+function endpointProblems(s: Sharing, before: readonly Sharing[]): string[] {
+  const problems: string[] = [];
+  for (const e of s.endpoints) {
+    for (const o of before) {
+      const onWorkspace = s.workspace !== undefined && o.workspace?.key === s.workspace.key;
+      const inRegion = s.location !== undefined && o.location === s.location;
+      if (!onWorkspace && !inRegion) continue;
+      const twin = o.endpoints.find((x) => x.name.toLowerCase() === e.name.toLowerCase());
+      if (!twin) continue;
+      const scope = inRegion ? `region ${s.location}` : `workspace ${s.workspace?.name}`;
+      problems.push(
+        `${s.file}: targets[${e.index}].endpoint: ${show(e.name)} is already an online endpoint of ${o.file} (targets[${twin.index}]) in ${scope}; endpoint names are unique per region, so each environment needs its own`,
+      );
+      break;
     }
   }
   return problems;
@@ -462,16 +674,16 @@ function betweenEnvironments(selected: readonly Sharing[], others: readonly Shar
 /**
  * Reads and checks every selected environment file, then the rules between them and the
  * other files of the folder (`others`, read only for those rules). Throws one ConfigError
- * with every problem in every file.
+ * with every problem in every file; returns the configurations and what to warn about.
  */
 export function loadConfigs(
   files: readonly string[],
-  read: (file: string) => string,
+  read: (file: string) => Source,
   others: readonly string[] = [],
-): EnvironmentConfig[] {
+): { configs: EnvironmentConfig[]; warnings: string[] } {
   const problems: string[] = [];
   const configs: EnvironmentConfig[] = [];
-  const sharing = (file: string, source: string | undefined) => {
+  const sharing = (file: string, source: Source | undefined) => {
     if (source === undefined) return undefined;
     const r = readJson(file, source);
     return 'json' in r ? sharingOf(file, r.json) : undefined;
@@ -491,8 +703,9 @@ export function loadConfigs(
     .map((f) => sharing(f, readSource(f, read, [])))
     .filter((s): s is Sharing => s !== undefined);
   problems.push(...betweenEnvironments(selected, rest));
-  if (problems.length) throw new ConfigError(problems);
-  return configs;
+  const warnings = configs.flatMap(environmentWarnings);
+  if (problems.length) throw new ConfigError(problems, warnings);
+  return { configs, warnings };
 }
 
 /** Why a file cannot be read, as a person reads it: `config/x.json: <this>`. */
@@ -500,14 +713,16 @@ export function unreadable(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'EISDIR') return 'is a folder, not a file';
   if (code === 'ENOENT') return 'does not exist (or is a broken link)';
+  if (code === 'ELOOP') return 'is a symbolic link that leads back to itself (ELOOP)';
+  if (code === 'EACCES' || code === 'EPERM') return `cannot be read: permission denied (${code})`;
   return `cannot be read (${code ?? String(e)})`;
 }
 
 function readSource(
   file: string,
-  read: (file: string) => string,
+  read: (file: string) => Source,
   problems: string[],
-): string | undefined {
+): Source | undefined {
   try {
     return read(file);
   } catch (e) {

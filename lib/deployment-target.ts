@@ -11,30 +11,37 @@ import { integer, object, optional, record, required, text, type Infer, type Rul
 // ^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$; "." is accepted too because names registered through
 // the v1 SDK may contain it (e.g. "model.pkl").
 export const modelName = text(
-  /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/,
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/u,
   'an Azure ML model name: 1-255 letters, digits, "-", "_" or ".", starting with a letter or digit',
 );
 
 // Managed online endpoint names are unique per region: 3-32 characters, letters, digits, "-".
 export const endpointName = text(
-  /^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$/,
+  /^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$/u,
   'an online endpoint name: 3-32 letters, digits or "-", starting with a letter and not ending with "-"',
 );
 
 /**
- * A path inside the target repository: relative, no `..`, no spaces (the rollout passes it
- * to `az` as an argument), ending in one of `extensions`.
+ * A path inside the target repository: relative, no "." or ".." folder, no spaces (the
+ * rollout passes it to `az` as an argument), ending in one of `extensions`. A leading "./"
+ * is refused with the path meant: one spelling per file.
  */
 function repoPath(extensions: readonly string[]): Rule<string> {
   const ends = extensions.map((e) => `"${e}"`).join(' or ');
+  const endings = extensions.map((e) => e.replace(/\./gu, '\\.')).join('|');
   return text(
-    /^(?!\/)(?!-)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._\-/]{1,255}$/,
-    `a relative path in the target repository (letters, digits, ".", "_", "-", "/"; no ".."; at most 255) ending in ${ends}`,
+    /^(?!\/)(?!-)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._\-/]{1,255}$/u,
+    `a relative path in the target repository (letters, digits, ".", "_", "-", "/"; no "." or ".." folder; at most 255) ending in ${ends}`,
     {
-      extra: (s) =>
-        extensions.some((e) => s.endsWith(e))
-          ? undefined
-          : `a path ending in ${ends}, such as "deploy/${basename(s, extname(s)) || 'file'}${extensions[0]}"`,
+      hint: (s) => (/^(?:\.\/)+[^./]/u.test(s) ? s.replace(/^(?:\.\/)+/u, '') : undefined),
+      refine: [
+        {
+          pattern: new RegExp(`(?:${endings})$`, 'u'),
+          expected: `a path ending in ${ends}`,
+          message: (s) =>
+            `a path ending in ${ends}, such as "deploy/${basename(s, extname(s)) || 'file'}${extensions[0]}"`,
+        },
+      ],
     },
   );
 }

@@ -6,6 +6,40 @@
  */
 import type { Field, JsonSchema, Rule, Shape } from './schema';
 
+/**
+ * What the JSON Schemas cannot say, each with why: everything else the app checks, the
+ * schemas check too (patterns, lengths, the rules between fields of one file). The
+ * reference lists these as what only `npm run synth` finds; a test runs every refused
+ * example of the test suite through the schema, and each one the schema accepts must name
+ * its entry here.
+ */
+export const SCHEMA_LIMITS = {
+  'json-text': {
+    rule: 'The file is JSON: no syntax error, no key written twice, no byte order mark.',
+    reason:
+      'a schema applies to parsed JSON; editors report these as JSON errors of their own (VS Code: "Duplicate object key", "Trailing comma")',
+  },
+  text: {
+    rule: 'The file is UTF-8 text of at most 1 MiB, with no NUL character and no lone surrogate in any string or key.',
+    reason:
+      'they are properties of the bytes and of every string in the file; JSON Schema checks one value at a time and has no keyword for "every string"',
+  },
+  'file-name': {
+    rule: 'The file name gives the environment name: 1-20 lowercase letters, digits or "-", starting with a letter, and not `bootstrap`.',
+    reason: 'a schema sees the content, not the file name',
+  },
+  'unique-by-field-or-case': {
+    rule: 'No two entries alike ignoring case, or alike in one field: reviewers, alert addresses, deployers, token writers and tag names ignoring case; targets by model; endpoints of the targets ignoring case.',
+    reason:
+      "JSON Schema's `uniqueItems` compares whole values exactly: it cannot ignore case or compare one field of each entry (the schemas still refuse exact duplicates)",
+  },
+  'between-files': {
+    rule: 'The rules between files: distinct stack names and GitHub environments, one environment per repository commits the workflow, one Event Grid system topic per workspace, online endpoint names unique per region, and the bootstrap file against its environments.',
+    reason: 'a schema checks one file',
+  },
+} as const;
+export type SchemaLimit = keyof typeof SCHEMA_LIMITS;
+
 /** One configuration file the reference documents. */
 export interface SchemaFile {
   /** Heading, e.g. "Environment files". */
@@ -53,14 +87,23 @@ export function configurationReference(files: readonly SchemaFile[]): string {
     '',
     'Every field of the configuration files, with what it means, whether it may be left out',
     'and what it accepts. The app checks every file against these rules before it writes',
-    'anything, and reports every problem at once. Editors that read JSON Schema complete and',
-    'check the fields as you type: each file names its schema in `"$schema"`.',
+    'anything, and reports every problem at once. Editors that read JSON Schema (VS Code, and',
+    'others through a JSON language server) complete and check the fields as you type: each',
+    'file names its schema in `"$schema"`, which holds every rule below that a JSON Schema can',
+    'say: the accepted values, lengths in characters (an emoji is one), and the rules between',
+    'fields of one file. What only `npm run synth` finds, and why:',
+    '',
+    ...Object.values(SCHEMA_LIMITS).map((l) => `- ${l.rule} (The schema cannot: ${l.reason}.)`),
     '',
   ];
   for (const file of files) {
     lines.push(`## ${file.title}: \`${file.path}\``, '', file.intro, '');
     for (const { path, field } of entries(file.rule)) {
-      const accepted = field.rule.fields ? '' : ` Accepts ${field.rule.expected}.`;
+      const rule = field.rule;
+      const refined = [rule, rule.item, rule.key].flatMap((r) => r?.refinements ?? []);
+      const accepted = rule.fields
+        ? ''
+        : ` Accepts ${rule.expected}.${refined.length ? ` Also required: ${refined.join('; ')}.` : ''}`;
       lines.push(`- **\`${path}\`** (${presence(field)}). ${field.description}${accepted}`);
     }
     lines.push('');

@@ -6,11 +6,11 @@
  *
  * The schema is also the one source of the configuration's documentation: every field
  * carries its description and default, and every rule says in words and in JSON Schema what
- * it accepts. `docs/configuration.md` and `config/schema.json` are generated from it
+ * it accepts. `docs/configuration.md` and `schemas/*.schema.json` are generated from it
  * (lib/schema-docs.ts), and the TypeScript types of the configuration are inferred from it.
  */
 
-import { UnreadableNumber } from './json-source';
+import { UnreadableNumber, characters, firstCharacters } from './json-source';
 
 /** One thing wrong with one field. */
 export interface Problem {
@@ -36,6 +36,10 @@ export interface Rule<T> {
   readonly fields?: Shape;
   /** The item rule of a list or record, for the generated reference. */
   readonly item?: Rule<unknown>;
+  /** The key rule of a record, for the generated reference. */
+  readonly key?: Rule<string>;
+  /** What a text rule's refinements accept, in words, for the generated reference. */
+  readonly refinements?: readonly string[];
 }
 
 /** The TypeScript type a rule produces. */
@@ -106,21 +110,38 @@ export type Out<S extends Shape> = Simplify<
 // ---------------------------------------------------------------------------------------
 
 /**
+ * The first `n` characters of JSON text, never cutting a character: not a surrogate pair
+ * (it is cut by code point) and not an escape sequence such as `\n` or `\u00e9`.
+ */
+function cutJson(text: string, n: number): string {
+  const head = firstCharacters(text, n);
+  // An odd run of backslashes at the end (then up to 3 hex digits of \uXXXX) opens an
+  // escape the cut went through; an even run is escaped backslashes, complete.
+  const open = /(\\+)(u[0-9a-fA-F]{0,3})?$/u.exec(head);
+  return open && open[1].length % 2 === 1
+    ? head.slice(0, head.length - 1 - (open[2]?.length ?? 0))
+    : head;
+}
+
+/**
  * Shows a value in a message: JSON for data, so strings are quoted and types are visible.
- * Long values are cut, with their length; numbers JSON cannot hold are named as such.
+ * Long values are cut, with their length in characters (code points: an emoji is one); a
+ * cut never splits a character. Numbers JSON cannot hold are named as such.
  */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value instanceof UnreadableNumber) return `${value.source} (a number too large to read)`;
   const text = JSON.stringify(value);
-  if (text.length <= 80) return text;
-  const size =
-    typeof value === 'string'
-      ? `${value.length} characters`
-      : Array.isArray(value)
-        ? `${value.length} entries`
-        : `${text.length} characters of JSON`;
-  return `${text.slice(0, 60)}... (${size})`;
+  if (characters(text) <= 80) return text;
+  if (typeof value === 'string') {
+    // The value's first characters, quoted: the JSON of a cut string cuts no escape.
+    const head = JSON.stringify(firstCharacters(value, 59)).slice(0, -1);
+    return `${head}... (${characters(value)} characters)`;
+  }
+  const size = Array.isArray(value)
+    ? `${value.length} entries`
+    : `${characters(text)} characters of JSON`;
+  return `${cutJson(text, 60)}... (${size})`;
 }
 
 export function problem(path: string, value: unknown, expected: string): { problems: Problem[] } {
@@ -132,24 +153,79 @@ export function problem(path: string, value: unknown, expected: string): { probl
 // ---------------------------------------------------------------------------------------
 
 /**
- * A string matching `pattern`; `expected` says in words what is accepted. `extra` refines
- * the message for a value that matches but is still wrong. `json` adds JSON Schema keywords
- * (the pattern is included when JSON Schema's regular expressions can read it).
+ * A further condition of a text rule, checked once the value matches the rule's pattern:
+ * the value must match `pattern` too, else the message says `expected` (a refinement names
+ * the one thing wrong, where the rule's own text lists everything).
+ */
+export interface Refinement {
+  readonly pattern: RegExp;
+  /** What is accepted, in words: for editors, and the message unless `message` says more. */
+  readonly expected: string;
+  /** The message's "expected ..." for this value, e.g. with the value it likely meant. */
+  readonly message?: (s: string) => string;
+}
+
+/**
+ * Compiles a pattern as JSON Schema tools read it: with the `u` flag (ajv and VS Code's
+ * JSON service do), so `{1,128}` counts code points and `\p{L}` works, and without other
+ * flags, which JSON Schema cannot carry.
+ */
+function unicodePattern(pattern: RegExp): RegExp {
+  if (pattern.flags !== 'u' && pattern.flags !== '') {
+    throw new Error(`${pattern}: a rule's pattern takes no flag but "u" (JSON Schema has none)`);
+  }
+  return pattern.flags === 'u' ? pattern : new RegExp(pattern.source, 'u');
+}
+
+/**
+ * A string matching `pattern` (read with the `u` flag: lengths count characters as people
+ * do) and every refinement; `expected` says in words what is accepted. `hint` may name the
+ * value meant when the pattern does not match; `normalize` gives the value the app uses
+ * (e.g. GUIDs in lower case). The JSON Schema carries every pattern, so editors check
+ * exactly what the app checks.
  */
 export function text(
   pattern: RegExp,
   expected: string,
-  opts: { extra?: (s: string) => string | undefined; json?: JsonSchema } = {},
+  opts: {
+    refine?: readonly Refinement[];
+    hint?: (s: string) => string | undefined;
+    normalize?: (s: string) => string;
+    json?: JsonSchema;
+  } = {},
 ): Rule<string> {
-  // Editors read JSON Schema patterns without flags: leave out those that need one.
-  const portable = pattern.flags === '' && !/\\p\{/.test(pattern.source);
+  const re = unicodePattern(pattern);
+  const refinements = (opts.refine ?? []).map((r) => ({ ...r, re: unicodePattern(r.pattern) }));
   return {
     expected,
-    json: { type: 'string', ...(portable ? { pattern: pattern.source } : {}), ...opts.json },
+    refinements: refinements.map((r) => r.expected),
+    json: {
+      type: 'string',
+      pattern: re.source,
+      patternErrorMessage: `expected ${expected}`,
+      ...(refinements.length
+        ? {
+            allOf: refinements.map((r) => ({
+              pattern: r.re.source,
+              patternErrorMessage: `expected ${r.expected}`,
+            })),
+          }
+        : {}),
+      ...opts.json,
+    },
     check: (value, path) => {
-      if (typeof value !== 'string' || !pattern.test(value)) return problem(path, value, expected);
-      const more = opts.extra?.(value);
-      return more ? problem(path, value, more) : { value };
+      if (typeof value !== 'string' || !re.test(value)) {
+        const guess = typeof value === 'string' ? opts.hint?.(value) : undefined;
+        return problem(
+          path,
+          value,
+          guess ? `${expected} (did you mean ${show(guess)}?)` : expected,
+        );
+      }
+      for (const r of refinements) {
+        if (!r.re.test(value)) return problem(path, value, r.message?.(value) ?? r.expected);
+      }
+      return { value: opts.normalize ? opts.normalize(value) : value };
     },
   };
 }
@@ -236,8 +312,9 @@ export function list<T>(
         }
         items.push(r.value);
         if (!opts.unique) continue;
-        const written = opts.unique(r.value);
-        const key = opts.ignoreCase ? written.toLowerCase() : written;
+        // Named as written (a rule may normalize the value, e.g. GUIDs to lower case).
+        const written = typeof v === 'string' ? v : opts.unique(r.value);
+        const key = opts.ignoreCase ? opts.unique(r.value).toLowerCase() : opts.unique(r.value);
         const first = seen.get(key);
         if (first === undefined) seen.set(key, { index: i, written });
         else {
@@ -271,6 +348,7 @@ export function record<T>(
   return {
     expected: `an object ({...}) mapping ${key.expected} to ${item.expected}`,
     item: item as Rule<unknown>,
+    key,
     json: {
       type: 'object',
       additionalProperties: item.json,
@@ -310,8 +388,12 @@ export function record<T>(
   };
 }
 
-/** An object with exactly the given fields; unknown keys are problems too. */
-export function object<S extends Shape>(shape: S): Rule<Out<S>> {
+/**
+ * An object with exactly the given fields; unknown keys are problems too. `json` adds JSON
+ * Schema keywords: the rules between its fields that a schema can say (`allOf` of
+ * `if`/`then`), whose check lives with the code that reads the whole file.
+ */
+export function object<S extends Shape>(shape: S, json: JsonSchema = {}): Rule<Out<S>> {
   const known = Object.keys(shape);
   return {
     expected: 'an object ({...})',
@@ -330,6 +412,7 @@ export function object<S extends Shape>(shape: S): Rule<Out<S>> {
       ),
       required: known.filter((k) => shape[k].presence === 'required'),
       additionalProperties: false,
+      ...json,
     },
     check: (value, path) => {
       if (!isPlainObject(value)) return problem(path || '(file)', value, 'an object ({...})');
@@ -372,19 +455,29 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * The known key a misspelling most likely meant: one it abbreviates (`repo`), else the
- * nearest by case-insensitive edit distance, up to 2.
+ * The known key a misspelling most likely meant, compared without case, "-", "_" or spaces:
+ * the same word written otherwise (`canary_percent`), one it abbreviates (`repo`), one it
+ * extends (`canaryPercentage`), else the nearest by edit distance, up to 2.
  */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const lower = word.toLowerCase();
-  const abbreviated = candidates.filter(
-    (c) => lower.length >= 3 && c.toLowerCase().startsWith(lower),
-  );
-  if (abbreviated.length === 1) return abbreviated[0];
+  const norm = (s: string) => s.toLowerCase().replace(/[-_\s]/gu, '');
+  const w = norm(word);
+  const only = (found: readonly string[]) => (found.length === 1 ? found[0] : undefined);
+  const same = only(candidates.filter((c) => norm(c) === w));
+  if (same) return same;
+  if (w.length >= 3) {
+    const abbreviated = only(candidates.filter((c) => norm(c).startsWith(w)));
+    if (abbreviated) return abbreviated;
+    // The longest known key the word starts with: `keepDeploymentsCount` → `keepDeployments`.
+    const extended = candidates
+      .filter((c) => norm(c).length >= 4 && w.startsWith(norm(c)))
+      .sort((a, b) => norm(b).length - norm(a).length);
+    if (extended.length) return extended[0];
+  }
   let best: string | undefined;
   let bestDistance = 3;
   for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
+    const d = distance(w, norm(c));
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
   return best;

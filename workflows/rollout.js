@@ -439,12 +439,48 @@ var UnreadableNumber = class {
   }
   source;
 };
+var MAX_SOURCE_BYTES = 1024 * 1024;
 var MAX_DEPTH = 64;
+function characters(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++, n++) {
+    if (isHighSurrogate(s.charCodeAt(i)) && isLowSurrogate(s.charCodeAt(i + 1))) i++;
+  }
+  return n;
+}
+function firstCharacters(s, n, start = 0) {
+  let end = start;
+  for (let k = 0; k < n && end < s.length; k++) {
+    end += isHighSurrogate(s.charCodeAt(end)) && isLowSurrogate(s.charCodeAt(end + 1)) ? 2 : 1;
+  }
+  return s.slice(start, end);
+}
+function isHighSurrogate(unit) {
+  return unit >= 55296 && unit <= 56319;
+}
+function isLowSurrogate(unit) {
+  return unit >= 56320 && unit <= 57343;
+}
+function position(s, index) {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = s.indexOf('\n'); i !== -1 && i < index; i = s.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `line ${line}, column ${characters(s.slice(lineStart, index)) + 1}`;
+}
 function parseJsonSource(source) {
   if (source.startsWith('\uFEFF')) {
     return {
       error:
         'starts with a byte order mark (U+FEFF), which JSON does not allow; save the file as UTF-8 without BOM',
+    };
+  }
+  const nul = source.indexOf('\0');
+  if (nul !== -1) {
+    return {
+      error: `has a NUL character (U+0000) at ${position(source, nul)}, which no field accepts; remove it`,
     };
   }
   try {
@@ -453,11 +489,12 @@ function parseJsonSource(source) {
     reader.end();
     return { value };
   } catch (e) {
-    if (e instanceof SyntaxProblem) return { error: `is not valid JSON: ${e.message}` };
+    if (e instanceof SourceProblem) return { error: e.message };
     throw e;
   }
 }
-var SyntaxProblem = class extends Error {};
+var SourceProblem = class extends Error {};
+var NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/uy;
 var Reader = class {
   constructor(s) {
     this.s = s;
@@ -500,7 +537,7 @@ var Reader = class {
     for (;;) {
       this.space();
       if (this.s[this.i] !== '"') this.fail('expected a property name in double quotes');
-      const at = this.position(this.i);
+      const at = position(this.s, this.i);
       const key = this.string();
       const first = lines.get(key);
       if (first !== void 0) {
@@ -560,48 +597,87 @@ var Reader = class {
       this.fail('expected "," or "]"');
     }
   }
+  /** A string: runs of plain characters are copied whole, escapes one by one. */
   string() {
     const start = this.i;
     this.i++;
     let out = '';
+    let run = this.i;
     for (;;) {
-      const c = this.s[this.i];
-      if (c === void 0) this.fail('the string is not closed with "', this.position(start));
-      if (c === '"') {
+      const unit = this.s.charCodeAt(this.i);
+      if (Number.isNaN(unit)) this.fail('the string is not closed with "', position(this.s, start));
+      if (unit === 34) {
+        out += this.s.slice(run, this.i);
         this.i++;
         return out;
       }
-      if (c < ' ')
+      if (unit < 32)
         this.fail('a control character (such as a line break) inside a string must be escaped');
-      if (c !== '\\') {
-        out += c;
+      if (isHighSurrogate(unit) && isLowSurrogate(this.s.charCodeAt(this.i + 1))) {
+        this.i += 2;
+        continue;
+      }
+      if (isHighSurrogate(unit) || isLowSurrogate(unit)) this.loneSurrogate(unit);
+      if (unit !== 92) {
         this.i++;
         continue;
       }
-      const e = this.s[this.i + 1];
-      const simple = {
-        '"': '"',
-        '\\': '\\',
-        '/': '/',
-        b: '\b',
-        f: '\f',
-        n: '\n',
-        r: '\r',
-        t: '	',
-      };
-      if (e !== void 0 && e in simple) {
-        out += simple[e];
-        this.i += 2;
-      } else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(this.s.slice(this.i + 2, this.i + 6))) {
-        out += String.fromCharCode(parseInt(this.s.slice(this.i + 2, this.i + 6), 16));
-        this.i += 6;
-      } else {
-        this.fail('unknown escape in a string (use \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX)');
-      }
+      out += this.s.slice(run, this.i);
+      out += this.escape();
+      run = this.i;
     }
   }
+  /** One escape sequence at `this.i` (a backslash); a `\u` pair of surrogates is one character. */
+  escape() {
+    const e = this.s[this.i + 1];
+    const simple = {
+      '"': '"',
+      '\\': '\\',
+      '/': '/',
+      b: '\b',
+      f: '\f',
+      n: '\n',
+      r: '\r',
+      t: '	',
+    };
+    if (e !== void 0 && e in simple) {
+      this.i += 2;
+      return simple[e];
+    }
+    const unit = this.unicodeEscape(this.i);
+    if (unit === void 0) {
+      return this.fail(
+        'unknown escape in a string (use \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX)',
+      );
+    }
+    if (unit === 0) this.notText('a NUL character (\\u0000)', 'which no field accepts; remove it');
+    if (isHighSurrogate(unit)) {
+      const next = this.unicodeEscape(this.i + 6);
+      if (next !== void 0 && isLowSurrogate(next)) {
+        this.i += 12;
+        return String.fromCharCode(unit, next);
+      }
+    }
+    if (isHighSurrogate(unit) || isLowSurrogate(unit)) this.loneSurrogate(unit);
+    this.i += 6;
+    return String.fromCharCode(unit);
+  }
+  /** The code unit of a `\uXXXX` escape at `at`, if there is one. */
+  unicodeEscape(at) {
+    if (this.s[at] !== '\\' || this.s[at + 1] !== 'u') return void 0;
+    const hex = this.s.slice(at + 2, at + 6);
+    return /^[0-9a-fA-F]{4}$/u.test(hex) ? parseInt(hex, 16) : void 0;
+  }
+  loneSurrogate(unit) {
+    const code = unit.toString(16).toUpperCase();
+    return this.notText(
+      `a lone surrogate (\\u${code})`,
+      'which is half of a character (one of a UTF-16 pair), not text; write the whole character',
+    );
+  }
   number() {
-    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(this.s.slice(this.i));
+    NUMBER.lastIndex = this.i;
+    const m = NUMBER.exec(this.s);
     if (!m) return this.fail('expected a number (JSON numbers have no leading zeros, "+" or ".5")');
     this.i += m[0].length;
     const n = Number(m[0]);
@@ -610,15 +686,18 @@ var Reader = class {
   space() {
     while (' 	\n\r'.includes(this.s[this.i] ?? 'x')) this.i++;
   }
-  position(index) {
-    const before = this.s.slice(0, index).split('\n');
-    return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+  /** Text JSON allows but no field accepts: what, where, and what to do. */
+  notText(what, why) {
+    throw new SourceProblem(`has ${what} at ${position(this.s, this.i)}, ${why}`);
   }
-  fail(what, at = this.position(this.i), showFound = true) {
-    const c = this.s[this.i];
+  fail(what, at = position(this.s, this.i), showFound = true) {
     const found =
-      c === void 0 ? 'the end of the file' : JSON.stringify(this.s.slice(this.i, this.i + 12));
-    throw new SyntaxProblem(`${at}: ${what}${showFound ? `; found ${found}` : ''}`);
+      this.i >= this.s.length
+        ? 'the end of the file'
+        : JSON.stringify(firstCharacters(this.s, 12, this.i));
+    throw new SourceProblem(
+      `is not valid JSON: ${at}: ${what}${showFound ? `; found ${found}` : ''}`,
+    );
   }
 };
 
@@ -635,31 +714,69 @@ function optional(rule, description, opts = {}) {
     defaultText: opts.defaultText,
   };
 }
+function cutJson(text2, n) {
+  const head = firstCharacters(text2, n);
+  const open = /(\\+)(u[0-9a-fA-F]{0,3})?$/u.exec(head);
+  return open && open[1].length % 2 === 1
+    ? head.slice(0, head.length - 1 - (open[2]?.length ?? 0))
+    : head;
+}
 function show(value) {
   if (value === void 0) return 'nothing';
   if (value instanceof UnreadableNumber) return `${value.source} (a number too large to read)`;
   const text2 = JSON.stringify(value);
-  if (text2.length <= 80) return text2;
-  const size =
-    typeof value === 'string'
-      ? `${value.length} characters`
-      : Array.isArray(value)
-        ? `${value.length} entries`
-        : `${text2.length} characters of JSON`;
-  return `${text2.slice(0, 60)}... (${size})`;
+  if (characters(text2) <= 80) return text2;
+  if (typeof value === 'string') {
+    const head = JSON.stringify(firstCharacters(value, 59)).slice(0, -1);
+    return `${head}... (${characters(value)} characters)`;
+  }
+  const size = Array.isArray(value)
+    ? `${value.length} entries`
+    : `${characters(text2)} characters of JSON`;
+  return `${cutJson(text2, 60)}... (${size})`;
 }
 function problem(path, value, expected) {
   return { problems: [{ path, message: `${show(value)} is not accepted; expected ${expected}` }] };
 }
+function unicodePattern(pattern) {
+  if (pattern.flags !== 'u' && pattern.flags !== '') {
+    throw new Error(`${pattern}: a rule's pattern takes no flag but "u" (JSON Schema has none)`);
+  }
+  return pattern.flags === 'u' ? pattern : new RegExp(pattern.source, 'u');
+}
 function text(pattern, expected, opts = {}) {
-  const portable = pattern.flags === '' && !/\\p\{/.test(pattern.source);
+  const re = unicodePattern(pattern);
+  const refinements = (opts.refine ?? []).map((r) => ({ ...r, re: unicodePattern(r.pattern) }));
   return {
     expected,
-    json: { type: 'string', ...(portable ? { pattern: pattern.source } : {}), ...opts.json },
+    refinements: refinements.map((r) => r.expected),
+    json: {
+      type: 'string',
+      pattern: re.source,
+      patternErrorMessage: `expected ${expected}`,
+      ...(refinements.length
+        ? {
+            allOf: refinements.map((r) => ({
+              pattern: r.re.source,
+              patternErrorMessage: `expected ${r.expected}`,
+            })),
+          }
+        : {}),
+      ...opts.json,
+    },
     check: (value, path) => {
-      if (typeof value !== 'string' || !pattern.test(value)) return problem(path, value, expected);
-      const more = opts.extra?.(value);
-      return more ? problem(path, value, more) : { value };
+      if (typeof value !== 'string' || !re.test(value)) {
+        const guess = typeof value === 'string' ? opts.hint?.(value) : void 0;
+        return problem(
+          path,
+          value,
+          guess ? `${expected} (did you mean ${show(guess)}?)` : expected,
+        );
+      }
+      for (const r of refinements) {
+        if (!r.re.test(value)) return problem(path, value, r.message?.(value) ?? r.expected);
+      }
+      return { value: opts.normalize ? opts.normalize(value) : value };
     },
   };
 }
@@ -691,6 +808,7 @@ function record(key, item, opts = {}) {
   return {
     expected: `an object ({...}) mapping ${key.expected} to ${item.expected}`,
     item,
+    key,
     json: {
       type: 'object',
       additionalProperties: item.json,
@@ -729,7 +847,7 @@ function record(key, item, opts = {}) {
     },
   };
 }
-function object(shape) {
+function object(shape, json = {}) {
   const known = Object.keys(shape);
   return {
     expected: 'an object ({...})',
@@ -748,6 +866,7 @@ function object(shape) {
       ),
       required: known.filter((k) => shape[k].presence === 'required'),
       additionalProperties: false,
+      ...json,
     },
     check: (value, path) => {
       if (!isPlainObject(value)) return problem(path || '(file)', value, 'an object ({...})');
@@ -786,15 +905,23 @@ function isPlainObject(value) {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 function closest(word, candidates) {
-  const lower = word.toLowerCase();
-  const abbreviated = candidates.filter(
-    (c) => lower.length >= 3 && c.toLowerCase().startsWith(lower),
-  );
-  if (abbreviated.length === 1) return abbreviated[0];
+  const norm = (s) => s.toLowerCase().replace(/[-_\s]/gu, '');
+  const w = norm(word);
+  const only = (found) => (found.length === 1 ? found[0] : void 0);
+  const same = only(candidates.filter((c) => norm(c) === w));
+  if (same) return same;
+  if (w.length >= 3) {
+    const abbreviated = only(candidates.filter((c) => norm(c).startsWith(w)));
+    if (abbreviated) return abbreviated;
+    const extended = candidates
+      .filter((c) => norm(c).length >= 4 && w.startsWith(norm(c)))
+      .sort((a, b) => norm(b).length - norm(a).length);
+    if (extended.length) return extended[0];
+  }
   let best;
   let bestDistance = 3;
   for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
+    const d = distance(w, norm(c));
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
   return best;
@@ -815,23 +942,29 @@ function distance(a, b) {
 
 // lib/deployment-target.ts
 var modelName = text(
-  /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/,
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/u,
   'an Azure ML model name: 1-255 letters, digits, "-", "_" or ".", starting with a letter or digit',
 );
 var endpointName = text(
-  /^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$/,
+  /^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$/u,
   'an online endpoint name: 3-32 letters, digits or "-", starting with a letter and not ending with "-"',
 );
 function repoPath(extensions) {
   const ends = extensions.map((e) => `"${e}"`).join(' or ');
+  const endings = extensions.map((e) => e.replace(/\./gu, '\\.')).join('|');
   return text(
-    /^(?!\/)(?!-)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._\-/]{1,255}$/,
-    `a relative path in the target repository (letters, digits, ".", "_", "-", "/"; no ".."; at most 255) ending in ${ends}`,
+    /^(?!\/)(?!-)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._\-/]{1,255}$/u,
+    `a relative path in the target repository (letters, digits, ".", "_", "-", "/"; no "." or ".." folder; at most 255) ending in ${ends}`,
     {
-      extra: (s) =>
-        extensions.some((e) => s.endsWith(e))
-          ? void 0
-          : `a path ending in ${ends}, such as "deploy/${(0, import_node_path2.basename)(s, (0, import_node_path2.extname)(s)) || 'file'}${extensions[0]}"`,
+      hint: (s) => (/^(?:\.\/)+[^./]/u.test(s) ? s.replace(/^(?:\.\/)+/u, '') : void 0),
+      refine: [
+        {
+          pattern: new RegExp(`(?:${endings})$`, 'u'),
+          expected: `a path ending in ${ends}`,
+          message: (s) =>
+            `a path ending in ${ends}, such as "deploy/${(0, import_node_path2.basename)(s, (0, import_node_path2.extname)(s)) || 'file'}${extensions[0]}"`,
+        },
+      ],
     },
   );
 }
@@ -1421,48 +1554,90 @@ var Journal = class _Journal {
 
 // lib/config-fields.ts
 var AUTH_MODES = ['oidc', 'client-secret'];
-var guid = text(
-  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
-  'a GUID such as "00000000-0000-0000-0000-000000000000"',
-);
+var GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/u;
+var GUID_EXPECTED = 'a GUID such as "00000000-0000-0000-0000-000000000000"';
+var lowerCase = (g) => g.toLowerCase();
+var guid = text(GUID, GUID_EXPECTED, { normalize: lowerCase });
+var principal = text(GUID, GUID_EXPECTED, {
+  refine: [
+    {
+      pattern: /^(?!0{8}-0{4}-0{4}-0{4}-0{12}$)/u,
+      expected:
+        'the object ID of a user, group or service principal; the nil GUID "00000000-0000-0000-0000-000000000000" names none',
+    },
+  ],
+  normalize: lowerCase,
+});
 var githubOwner = text(
-  /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/,
+  /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/u,
   'a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen',
 );
+var githubUser = text(
+  /^(?=.{1,39}$)[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*(?:_[A-Za-z0-9]{3,8})?$/u,
+  'a GitHub login: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen; for a managed user, followed by "_" and the enterprise shortcode (e.g. "mona-cat_octo")',
+);
 var githubRepository = text(
-  /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/,
+  /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/u,
   'a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
+  {
+    refine: [
+      {
+        pattern: /^(?![\s\S]*\.git$)/u,
+        expected: 'a repository name without the ".git" of its clone URL',
+        message: (s) =>
+          `a repository name without the ".git" of its clone URL (did you mean ${show(s.slice(0, -4))}?)`,
+      },
+    ],
+  },
 );
 var githubEnvironment = text(
   /^(?![\s\S]*[$%@]\{)(?!\s)(?![\s\S]*\s$)[^'"`,;:\\/\p{Cc}]{1,255}$/u,
   'a GitHub environment name: 1-255 characters, no spaces at either end, without ":", quotes, "`", commas, semicolons, "\\", "/", control characters, "${", "%{" or "@{"',
+  {
+    refine: [
+      {
+        pattern: /^(?!\.\.?$)/u,
+        expected: `a GitHub environment name other than "." or "..": the name is a segment of the API's URLs`,
+      },
+    ],
+  },
 );
 var workspaceName = text(
-  /^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/,
+  /^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/u,
   'an Azure ML workspace name: 3-33 letters, digits, "-" or "_", starting with a letter or digit',
 );
 var resourceGroup = text(
-  /^[-\w.()]{0,89}[-\w()]$/u,
+  /^[-\p{L}\p{Nd}_.()]{0,89}[-\p{L}\p{Nd}_()]$/u,
   'a resource group name: 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending in "."',
 );
 var namePrefix = text(
-  /^[a-z][a-z0-9]{1,9}$/,
+  /^[a-z][a-z0-9]{1,9}$/u,
   'a naming prefix: 2-10 lowercase letters or digits, starting with a letter',
 );
 var storageAccountName = text(
-  /^[a-z0-9]{3,24}$/,
+  /^[a-z0-9]{3,24}$/u,
   'a storage account name: 3-24 lowercase letters or digits',
 );
 var blobContainer = text(
-  /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+  /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/u,
   'a blob container name: 3-63 lowercase letters, digits or single hyphens, not starting or ending with a hyphen',
 );
 var tags = record(
   text(
-    /^(?!__proto__$)[^<>%&\\?/]{1,128}$/,
+    /^(?!__proto__$)[^<>%&\\?/]{1,128}$/u,
     'a tag name: 1-128 characters without < > % & \\ ? /, other than __proto__',
+    {
+      refine: [
+        {
+          pattern:
+            /^(?![Aa][Zz][Uu][Rr][Ee]|[Mm][Ii][Cc][Rr][Oo][Ss][Oo][Ff][Tt]|[Ww][Ii][Nn][Dd][Oo][Ww][Ss])/u,
+          expected:
+            'a tag name that does not start with "azure", "microsoft" or "windows" (in any case): Azure reserves those prefixes',
+        },
+      ],
+    },
   ),
-  text(/^[\s\S]{0,256}$/, 'a tag value: a string of at most 256 characters'),
+  text(/^[\s\S]{0,256}$/u, 'a tag value: a string of at most 256 characters'),
   { max: 50, maxName: 'tags', uniqueIgnoringCase: 'tag name' },
 );
 
