@@ -184,7 +184,7 @@ test("every problem at once, in the app's words, with the flag it came from; not
       '  config/Dev.json: azure.subscriptionId: "my-subscription" is not accepted; expected a GUID such as "00000000-0000-0000-0000-000000000000" (flag --subscription)',
       '  config/Dev.json: azure.location: "tokyo" is not accepted; expected an Azure region name such as "japaneast" (`az account list-locations --query "[].name"`) (flag --location)',
       '  config/Dev.json: github.repository: "ml/models" is not accepted; expected a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..") (flag --repository)',
-      '  config/Dev.json: github.requiredReviewers.users[0]: "-octocat" is not accepted; expected a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen (flag --reviewer)',
+      '  config/Dev.json: github.requiredReviewers.users[0]: "-octocat" is not accepted; expected a GitHub login: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen; for a managed user, followed by "_" and the enterprise shortcode (e.g. "mona-cat_octo") (flag --reviewer)',
       '  config/Dev.json: targets[0].endpoint: "ep" is not accepted; expected an online endpoint name: 3-32 letters, digits or "-", starting with a letter and not ending with "-" (flag --endpoint)',
       '  config/Dev.json: trigger.alertEmails[0]: "oncall" is not accepted; expected an email address such as "ml-oncall@example.com" (flag --alert-email)',
     ].join('\n'),
@@ -192,7 +192,7 @@ test("every problem at once, in the app's words, with the flag it came from; not
   expect(configFiles(r.root)).not.toContain('Dev.json');
 });
 
-test('the rules between environments: a second environment on a repository another one commits to', () => {
+test('the rules between environments: a second environment on the repository and workspace of another', () => {
   const root = project();
   expect(run(['dev', ...FLAGS], root).code).toBe(0);
   const second = run(['prod', ...FLAGS], root);
@@ -201,9 +201,17 @@ test('the rules between environments: a second environment on a repository anoth
     [
       'new-env: config/prod.json was not written:',
       '  config/prod.json: github.commitWorkflow: true is not accepted; config/dev.json already commits the workflow to my-org/ml-models, and one environment must own those files (set "commitWorkflow": false in all but one; the production one keeps workflow changes behind its approval) (flag --commit-workflow)',
+      '  config/prod.json: azure.eventGridSystemTopic: is required here: config/dev.json creates the Event Grid system topic of workspace mlw-ml (resource group rg-ml), and a workspace has only one; set "eventGridSystemTopic": "amldeploy-dev-aml-events" to share it (flag --system-topic)',
+      '  config/prod.json: targets[0].endpoint: "ep-credit-default" is already an online endpoint of config/dev.json (targets[0]) in region japaneast; endpoint names are unique per region, so each environment needs its own (flag --endpoint)',
     ].join('\n'),
   );
-  expect(run(['prod', ...FLAGS, '--commit-workflow', 'false'], root).code).toBe(0);
+  const fixed = FLAGS.map((v) => (v === 'ep-credit-default' ? 'ep-credit-default-prod' : v));
+  const third = run(
+    ['prod', ...fixed, '--commit-workflow', 'false', '--system-topic', 'amldeploy-dev-aml-events'],
+    root,
+  );
+  expect(third.stderr).toBe('');
+  expect(third.code).toBe(0);
 });
 
 test.each([

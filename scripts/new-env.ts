@@ -38,6 +38,7 @@ const FLAGS = {
   deployer: { field: 'azure.deployers', many: true },
   reviewer: { field: 'github.requiredReviewers.users', many: true },
   'commit-workflow': { field: 'github.commitWorkflow' },
+  'system-topic': { field: 'azure.eventGridSystemTopic' },
 } as const satisfies Record<string, FlagSpec>;
 type Flag = keyof typeof FLAGS;
 const FLAG_NAMES = Object.keys(FLAGS) as Flag[];
@@ -53,6 +54,7 @@ export const USAGE = `Usage: npm run new-env -- <env> --subscription <id> --tena
          --resource-group <name> --workspace <name> --repository <owner>/<repo>
          --model <name> --endpoint <name> --alert-email <address>
          [--deployer <object id>]... [--reviewer <GitHub login>]... [--commit-workflow false]
+         [--system-topic <name>]   (another environment on the workspace created its topic)
 Writes config/<env>.json (${CONFIG_DIR_VARIABLE}/<env>.json when set); never overwrites a file.`;
 
 export interface Options {
@@ -128,6 +130,7 @@ export function buildConfig(options: Options, schema: string): Record<string, un
       location: one('location'),
       resourceGroup: one('resource-group'),
       workspace: one('workspace'),
+      ...(options.values['system-topic'] ? { eventGridSystemTopic: one('system-topic') } : {}),
       ...(many('deployer').length ? { deployers: many('deployer') } : {}),
     },
     github: {

@@ -95,7 +95,7 @@ export const ENVIRONMENT_REFUSALS: readonly Refusal[] = [
       c.targets[0].canaryPercentage = 10;
       delete c.targets[0].canaryPercent;
     },
-    'targets[0].canaryPercentage: is not a known field; expected one of model, endpoint, endpointSpec, deploymentSpec, smokeTestRequest, canaryPercent, keepDeployments (did you mean "canaryPercent"?)',
+    'targets[0].canaryPercentage: is not a known field; expected one of model, endpoint, endpointSpec, deploymentSpec, smokeTestRequest, canaryPercent, observeMinutes, keepDeployments (did you mean "canaryPercent"?)',
   ),
   env(
     'a key written with another separator',
@@ -103,7 +103,7 @@ export const ENVIRONMENT_REFUSALS: readonly Refusal[] = [
       c.targets[0].keep_deployments = 1;
       delete c.targets[0].keepDeployments;
     },
-    'targets[0].keep_deployments: is not a known field; expected one of model, endpoint, endpointSpec, deploymentSpec, smokeTestRequest, canaryPercent, keepDeployments (did you mean "keepDeployments"?)',
+    'targets[0].keep_deployments: is not a known field; expected one of model, endpoint, endpointSpec, deploymentSpec, smokeTestRequest, canaryPercent, observeMinutes, keepDeployments (did you mean "keepDeployments"?)',
   ),
   env('missing required field', (c) => delete c.azure.workspace, 'azure.workspace: is required'),
   env(
