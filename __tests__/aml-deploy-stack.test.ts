@@ -26,6 +26,10 @@ import { OUTPUT_NAMES } from '../lib/naming';
 import { configFrom, exampleJson, projectRoot, resourcesOf, synthStack } from './support/synth';
 
 const oidc = synthStack(configFrom(exampleJson()));
+/** An environment outside a release chain publishes every variable but the chain's. */
+const OUTSIDE_A_CHAIN = Object.values(VARIABLE_NAMES)
+  .filter((n) => n !== VARIABLE_NAMES.promotion && n !== VARIABLE_NAMES.promotedFrom)
+  .sort();
 /** GitHub's answer about the repository, decoded (constructs/github-repository.ts). */
 const REPOSITORY = 'jsondecode(data.github_rest_api.github-repository_A2BB87E6.body)';
 /** GitHub's answer about the repository's OIDC subject settings. */
@@ -310,12 +314,12 @@ describe('GitHub wiring', () => {
       .sort();
 
   test('oidc: every published variable, and no secret at all', () => {
-    expect(variableNames(oidc)).toEqual(Object.values(VARIABLE_NAMES).sort());
+    expect(variableNames(oidc)).toEqual(OUTSIDE_A_CHAIN);
     expect(secretNames(oidc)).toEqual([]);
   });
 
   test('client-secret: the same variables plus AZURE_CREDENTIALS in the shape azure/login reads', () => {
-    expect(variableNames(clientSecret)).toEqual(Object.values(VARIABLE_NAMES).sort());
+    expect(variableNames(clientSecret)).toEqual(OUTSIDE_A_CHAIN);
     expect(secretNames(clientSecret)).toEqual([SECRET_NAMES.azureCredentials]);
     const [secret] = Object.values(resourcesOf(clientSecret, 'github_actions_environment_secret'));
     // jsonencode of a map with the four keys azure/login's `creds` input takes.

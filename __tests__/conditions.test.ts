@@ -778,6 +778,7 @@ describe('pull-request delivery: the branch, and when a pull request opens', () 
   test('new content: the files change and the pull request is opened anew', () => {
     expect(planned('newContent')).toEqual({
       'github-wiring_proposed-file-github_workflows_aml-deploy-modelyml': { action: 'update' },
+      'github-wiring_proposed-file-github_workflows_aml-deploy-stageyml': { action: 'update' },
       'github-wiring_proposed-file-github_workflows_aml-deploy_rolloutjs': { action: 'update' },
       'github-wiring_workflow-pull-request[0]': {
         action: 'replace',
@@ -791,6 +792,7 @@ describe('pull-request delivery: the branch, and when a pull request opens', () 
       'github-wiring_workflow-branch': { action: 'create' },
       'github-wiring_workflow-branch-created': { action: 'update' },
       'github-wiring_proposed-file-github_workflows_aml-deploy-modelyml': { action: 'create' },
+      'github-wiring_proposed-file-github_workflows_aml-deploy-stageyml': { action: 'create' },
       'github-wiring_proposed-file-github_workflows_aml-deploy_rolloutjs': { action: 'create' },
       'github-wiring_workflow-pull-request[0]': {
         action: 'replace',

@@ -1,5 +1,6 @@
 /**
- * The deploy workflow (workflows/deploy-model.yml) against the names defined once in lib/:
+ * The deploy workflow (workflows/deploy-model.yml: triggers and the chain of stages) and the
+ * stage it calls (workflows/deploy-stage.yml) against the names defined once in lib/:
  * the dispatch event type and payload keys (lib/dispatch-contract.ts, which the Logic App
  * sends) and the GitHub variables and secrets (lib/workflow-contract.ts, which the stack
  * publishes). YAML cannot import TypeScript, so this test is what keeps them in step.
@@ -12,18 +13,25 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 
 import { DISPATCH_EVENT_TYPE, PAYLOAD_KEYS } from '../lib/dispatch-contract';
-import { COMMITTED_FILES, SECRET_NAMES, VARIABLE_NAMES } from '../lib/workflow-contract';
+import { MAX_PROMOTIONS } from '../lib/promotion';
+import {
+  COMMITTED_FILES,
+  SECRET_NAMES,
+  STAGE_WORKFLOW_PATH,
+  VARIABLE_NAMES,
+} from '../lib/workflow-contract';
 import {
   CREDENTIALS_VARIABLE,
   ENVIRONMENT_VARIABLES,
+  PROMOTED_FROM_VARIABLE,
+  PROMOTED_IN_RUN_VARIABLE,
   REQUEST_VARIABLES,
   STARTED_AT_VARIABLE,
 } from '../rollout/inputs';
 import { PHASES, STEP_OUTPUTS } from '../rollout/run';
 
 const ROOT = path.resolve(__dirname, '..');
-const WORKFLOW_SOURCE = COMMITTED_FILES[0].source;
-const ROLLOUT = COMMITTED_FILES[1];
+const ROLLOUT = COMMITTED_FILES[2];
 
 interface Step {
   id?: string;
@@ -36,6 +44,11 @@ interface Step {
   env?: Record<string, string>;
 }
 interface Job {
+  uses?: string;
+  needs?: string;
+  if?: string;
+  with?: Record<string, string | boolean>;
+  outputs?: Record<string, string>;
   'timeout-minutes'?: number;
   permissions?: Record<string, string>;
   environment?: string;
@@ -43,19 +56,32 @@ interface Job {
   env?: Record<string, string>;
   steps: Step[];
 }
+interface Input {
+  required?: boolean;
+  type?: string;
+  default?: unknown;
+}
 interface Workflow {
   on: {
     repository_dispatch: { types: string[] };
-    workflow_dispatch: { inputs: Record<string, { required?: boolean; type?: string }> };
+    workflow_dispatch: { inputs: Record<string, Input> };
+    workflow_call: {
+      inputs: Record<string, Input>;
+      outputs: Record<string, { value: string }>;
+    };
   };
   permissions?: Record<string, string>;
   jobs: Record<string, Job>;
 }
 
-const source = fs.readFileSync(path.join(ROOT, WORKFLOW_SOURCE), 'utf8');
-const workflow = parse(source) as Workflow;
-const jobs = Object.values(workflow.jobs);
-const steps = jobs.flatMap((job) => job.steps);
+const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
+const caller = parse(read(COMMITTED_FILES[0].source)) as Workflow;
+const stageSource = read(COMMITTED_FILES[1].source);
+const stage = parse(stageSource) as Workflow;
+const stageJob = stage.jobs.stage;
+const steps = stageJob.steps;
+/** Both workflows: what a target repository runs. */
+const workflow = { caller, stage };
 
 /** Every string in the parsed workflow (keys and values): comments are not code. */
 function strings(node: unknown): string[] {
@@ -78,7 +104,7 @@ const payloadKeys = sorted(Object.values(PAYLOAD_KEYS));
 
 describe('triggers', () => {
   test('repository_dispatch listens for exactly the event type the Logic App sends', () => {
-    expect(workflow.on.repository_dispatch.types).toEqual([DISPATCH_EVENT_TYPE]);
+    expect(caller.on.repository_dispatch.types).toEqual([DISPATCH_EVENT_TYPE]);
   });
 
   test('the client_payload keys read are exactly PAYLOAD_KEYS', () => {
@@ -91,12 +117,14 @@ describe('triggers', () => {
     expect(all.length).toBe(keyed.length);
   });
 
-  test('workflow_dispatch takes the same names as inputs', () => {
-    expect(sorted(Object.keys(workflow.on.workflow_dispatch.inputs))).toEqual(payloadKeys);
+  test('workflow_dispatch takes the same names as inputs, and promoted_from (by hand)', () => {
+    expect(sorted(Object.keys(caller.on.workflow_dispatch.inputs))).toEqual(
+      sorted([...payloadKeys, 'promoted_from']),
+    );
   });
 
   test('model name, version and environment are required inputs; the rest are optional', () => {
-    const inputs = workflow.on.workflow_dispatch.inputs;
+    const inputs = caller.on.workflow_dispatch.inputs;
     const required = Object.keys(inputs).filter((name) => inputs[name].required === true);
     expect(sorted(required)).toEqual(
       sorted([PAYLOAD_KEYS.modelName, PAYLOAD_KEYS.modelVersion, PAYLOAD_KEYS.environment]),
@@ -122,28 +150,23 @@ describe('variables and secrets', () => {
 });
 
 describe('security rules', () => {
-  test('no permission at workflow level; the job gets id-token: write and contents: read', () => {
-    expect(workflow.permissions).toEqual({});
-    for (const job of jobs) {
+  test('no permission at workflow level; every job gets id-token: write and contents: read', () => {
+    expect(caller.permissions).toEqual({});
+    expect(stage.permissions).toEqual({});
+    for (const job of [...Object.values(caller.jobs), stageJob]) {
       expect(job.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
     }
   });
 
-  test('the job runs in the environment named by the event or the input', () => {
-    for (const job of jobs) {
-      expect(job.environment).toBe(
-        `\${{ github.event.client_payload.${PAYLOAD_KEYS.environment} || inputs.${PAYLOAD_KEYS.environment} }}`,
-      );
-    }
+  test('the stage runs in the environment its caller names', () => {
+    expect(stageJob.environment).toBe('${{ inputs.environment }}');
   });
 
-  test('rollouts of one model are serialised, never cancelled half-way', () => {
-    for (const job of jobs) {
-      expect(job.concurrency?.['cancel-in-progress']).toBe(false);
-      expect(job.concurrency?.group).toContain(
-        `github.event.client_payload.${PAYLOAD_KEYS.modelName} || inputs.${PAYLOAD_KEYS.modelName}`,
-      );
-    }
+  test('rollouts of one model in one environment are serialised, never cancelled half-way', () => {
+    expect(stageJob.concurrency).toEqual({
+      group: 'aml-deploy-${{ inputs.environment }}-${{ inputs.model_name }}',
+      'cancel-in-progress': false,
+    });
   });
 
   test('no ${{ }} expression inside any run: script', () => {
@@ -155,7 +178,7 @@ describe('security rules', () => {
   test('every action is pinned to a full commit, with the release it is in a comment', () => {
     // A tag can be moved to other code; a commit cannot. The YAML parser drops comments, so
     // the lines are read as text, and each must be a step's `uses:` the parser saw.
-    const lines = source.split('\n').filter((line) => /^\s*(- )?uses:/.test(line));
+    const lines = stageSource.split('\n').filter((line) => /^\s*(- )?uses:/.test(line));
     const uses = steps.flatMap((step) => (step.uses ? [step.uses] : []));
     expect(uses.length).toBeGreaterThan(0);
     expect(lines.length).toBe(uses.length);
@@ -178,7 +201,7 @@ describe('security rules', () => {
         signingIn.includes(step) ? `\${{ secrets.${SECRET_NAMES.azureCredentials} }}` : undefined,
       );
     }
-    expect(jobs[0].env?.[SECRET_NAMES.azureCredentials]).toBeUndefined();
+    expect(stageJob.env?.[SECRET_NAMES.azureCredentials]).toBeUndefined();
     expect(CREDENTIALS_VARIABLE).toBe(SECRET_NAMES.azureCredentials);
   });
 
@@ -207,7 +230,7 @@ describe('security rules', () => {
     // A step that times out fails, and the restore step runs; the runner ends the steps that
     // run after a cancel 4 min 45 s after it (actions/runner JobDispatcher.cs).
     expect(restore?.['timeout-minutes']).toBeLessThanOrEqual(4);
-    expect(jobs[0]['timeout-minutes']).toBeGreaterThan(
+    expect(stageJob['timeout-minutes']).toBeGreaterThan(
       (deploy?.['timeout-minutes'] ?? Infinity) + (restore?.['timeout-minutes'] ?? Infinity) + 5,
     );
   });
@@ -249,12 +272,13 @@ describe('the rollout', () => {
   });
 
   test('the job sets exactly the variables the rollout reads, each from its source', () => {
-    const job = jobs[0];
-    const payload = (key: string): string =>
-      `\${{ github.event.client_payload.${key} || inputs.${key} }}`;
-    const expected: Record<string, string> = {};
+    const job = stageJob;
+    const expected: Record<string, string> = {
+      [PROMOTED_FROM_VARIABLE]: '${{ inputs.promoted_from }}',
+      [PROMOTED_IN_RUN_VARIABLE]: '${{ inputs.promoted_in_run }}',
+    };
     for (const [field, name] of Object.entries(REQUEST_VARIABLES)) {
-      expected[name] = payload(PAYLOAD_KEYS[field as keyof typeof PAYLOAD_KEYS]);
+      expected[name] = `\${{ inputs.${PAYLOAD_KEYS[field as keyof typeof PAYLOAD_KEYS]} }}`;
     }
     for (const name of Object.values(ENVIRONMENT_VARIABLES))
       expected[name] = `\${{ vars.${name} }}`;
@@ -271,9 +295,75 @@ describe('the rollout', () => {
     expect(runs.find((step) => step.id === 'validate')?.env).toBeUndefined();
   });
 
-  test('the validate outputs read are exactly those the rollout writes', () => {
-    expect(sorted(matches(/steps\.validate\.outputs\.(\w+)/g))).toEqual(
-      sorted(Object.values(STEP_OUTPUTS)),
+  test('the step outputs read are exactly those the rollout writes', () => {
+    const read = [
+      ...matches(/steps\.validate\.outputs\.(\w+)/g),
+      ...matches(/steps\.deploy\.outputs\.(\w+)/g),
+    ];
+    expect(sorted(read)).toEqual(sorted(Object.values(STEP_OUTPUTS)));
+  });
+});
+
+describe('the chain of stages', () => {
+  const stageUse = `./${STAGE_WORKFLOW_PATH}`;
+  const promotions = Object.keys(caller.jobs).filter((name) => name !== 'deploy');
+  const handOn = [
+    STEP_OUTPUTS.promoteTo,
+    STEP_OUTPUTS.environment,
+    STEP_OUTPUTS.modelName,
+    STEP_OUTPUTS.modelVersion,
+  ];
+
+  test('every job calls the one stage workflow: the first environment, then each promotion', () => {
+    expect(Object.keys(caller.jobs)).toEqual([
+      'deploy',
+      ...Array.from({ length: MAX_PROMOTIONS }, (_, i) => `promote-${i + 1}`),
+    ]);
+    for (const job of Object.values(caller.jobs)) expect(job.uses).toBe(stageUse);
+  });
+
+  test('the first stage takes the event, or the inputs of a run by hand', () => {
+    const expected: Record<string, string> = { promoted_from: '${{ inputs.promoted_from }}' };
+    for (const key of payloadKeys) {
+      expected[key] = `\${{ github.event.client_payload.${key} || inputs.${key} }}`;
+    }
+    expect(caller.jobs.deploy.with).toEqual(expected);
+  });
+
+  test('each promotion runs after the stage before, only when it hands the version on', () => {
+    promotions.forEach((name, i) => {
+      const before = i === 0 ? 'deploy' : promotions[i - 1];
+      const job = caller.jobs[name];
+      const out = (key: string): string => `\${{ needs.${before}.outputs.${key} }}`;
+      expect(job.needs).toBe(before);
+      expect(job.if).toBe(`needs.${before}.outputs.${STEP_OUTPUTS.promoteTo} != ''`);
+      expect(job.with).toEqual({
+        model_name: out(STEP_OUTPUTS.modelName),
+        model_version: out(STEP_OUTPUTS.modelVersion),
+        environment: out(STEP_OUTPUTS.promoteTo),
+        event_id: `\${{ github.event.client_payload.${PAYLOAD_KEYS.eventId} || inputs.${PAYLOAD_KEYS.eventId} }}`,
+        event_time: `\${{ github.event.client_payload.${PAYLOAD_KEYS.eventTime} || inputs.${PAYLOAD_KEYS.eventTime} }}`,
+        promoted_from: out(STEP_OUTPUTS.environment),
+        promoted_in_run: true,
+      });
+    });
+  });
+
+  test('the stage takes exactly what its callers pass, and hands on exactly what the rollout writes', () => {
+    const passed = new Set(
+      Object.values(caller.jobs).flatMap((job) => Object.keys(job.with ?? {})),
+    );
+    expect(sorted(Object.keys(stage.on.workflow_call.inputs))).toEqual(sorted(passed));
+    expect(stage.on.workflow_call.outputs).toEqual(
+      Object.fromEntries(
+        handOn.map((key) => [
+          key,
+          expect.objectContaining({ value: `\${{ jobs.stage.outputs.${key} }}` }),
+        ]),
+      ),
+    );
+    expect(stageJob.outputs).toEqual(
+      Object.fromEntries(handOn.map((key) => [key, `\${{ steps.deploy.outputs.${key} }}`])),
     );
   });
 });

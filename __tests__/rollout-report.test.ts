@@ -22,6 +22,9 @@ const REPORT: Report = {
   eventTime: '',
   endpoint: '',
   deployment: '',
+  source: '',
+  promotedFrom: '',
+  promotedFromUrl: '',
   trafficBefore: '',
   trafficAfter: '',
   deploymentsBefore: '',
@@ -49,6 +52,29 @@ describe('the job summary', () => {
     );
   });
 
+  test('a promotion names the stage that passed the version, and links the run it passed in', () => {
+    const row = (report: Partial<Report>): string | undefined =>
+      renderSummary({ ...REPORT, ...report }, 1000)
+        .split('\n')
+        .find((line) => line.startsWith('| Promoted from |'));
+    expect(row({})).toBe('| Promoted from | – |');
+    expect(
+      row({ promotedFrom: 'staging', promotedFromUrl: 'https://github.com/o/r/actions/runs/42' }),
+    ).toBe(
+      '| Promoted from | <code>staging</code> in <a href="https://github.com/o/r/actions/runs/42">run 42</a> |',
+    );
+    expect(row({ promotedFrom: 'staging' })).toBe(
+      '| Promoted from | <code>staging</code> (by hand) |',
+    );
+    // Only GitHub's own run URL becomes a link: anything else could shape the page.
+    expect(
+      row({
+        promotedFrom: 'staging',
+        promotedFromUrl: 'https://x/o/r/actions/runs/1"onmouseover="x',
+      }),
+    ).toBe('| Promoted from | <code>staging</code> (by hand) |');
+  });
+
   test('":" too: no emoji shortcode, no autolinked scheme', () => {
     expect(markdownText(':+1: :smile: https://x javascript:alert(1)')).toBe(
       '&#58;+1&#58; &#58;smile&#58; https&#58;//x javascript&#58;alert(1)',
@@ -70,7 +96,9 @@ describe('the job summary', () => {
     expect(summary).toContain('| Environment | <code>&#60;/code&#62;&#60;script&#62;</code> |');
     expect(summary).toContain('| Endpoint | <code>&#58;+1&#58;</code> |');
     expect(summary).toContain('\nsee https&#58;//x\n');
-    expect(summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(14);
+    const rows = (text: string): number =>
+      text.split('\n').filter((l) => l.startsWith('| ')).length;
+    expect(rows(summary)).toBe(rows(renderSummary(REPORT, 1000)));
   });
 
   test('the table, then each detail as a paragraph whose lines stay lines', () => {
@@ -95,6 +123,8 @@ describe('the job summary', () => {
         '| Environment | <code>staging</code> |',
         '| Endpoint | – |',
         '| Deployment | – |',
+        '| Source | – |',
+        '| Promoted from | – |',
         '| Traffic before | – |',
         '| Traffic after | <code>model-v2=100</code> |',
         '| Deployments before | – |',

@@ -8,8 +8,7 @@
  * rollout's decisions are tested in this process (rollout.test.ts, rollout-interrupted.test.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { COMMITTED_FILES } from '../lib/workflow-contract';
@@ -28,7 +27,12 @@ import {
   deploymentsOn,
   later,
 } from './support/rollout-harness';
-import { ID_TOKEN, runWorkflow, type JobResult } from './support/workflow-runner';
+import {
+  checkout as checkoutOf,
+  ID_TOKEN,
+  runWorkflow,
+  type JobResult,
+} from './support/workflow-runner';
 
 const ROOT = resolve(__dirname, '..');
 let az: FakeAzServer;
@@ -47,13 +51,7 @@ interface Scenario {
 
 /** The deploy job of the committed workflow, in a checkout that holds the committed files. */
 async function deployJob(s: Scenario): Promise<{ job: JobResult; state: FakeState }> {
-  const dir = mkdtempSync(join(tmpdir(), 'rollout-workflow-'));
-  const checkout = join(dir, 'repo');
-  for (const file of [...REPOSITORY_FILES, ...COMMITTED_FILES.map((f) => f.path)]) {
-    mkdirSync(join(checkout, file, '..'), { recursive: true });
-  }
-  for (const file of REPOSITORY_FILES) writeFileSync(join(checkout, file), 'name: x\n');
-  for (const f of COMMITTED_FILES) copyFileSync(join(ROOT, f.source), join(checkout, f.path));
+  const { dir, checkout } = checkoutOf('rollout-workflow-', REPOSITORY_FILES);
   az.state = s.state;
   az.options = { faults: s.faults ?? [] };
   const env = environment({}, s.target);
@@ -164,7 +162,7 @@ test('a refused request: no Azure call, the later steps skipped', async () => {
 test('an unknown phase prints the usage and exits 2', () => {
   let result: { status: number | null; stderr: string };
   try {
-    execFileSync(process.execPath, [join(ROOT, COMMITTED_FILES[1].source), 'rollback'], {
+    execFileSync(process.execPath, [join(ROOT, COMMITTED_FILES[2].source), 'rollback'], {
       encoding: 'utf8',
       stdio: 'pipe',
     });

@@ -27,6 +27,13 @@ import {
   workspaceName,
 } from './config-fields';
 import { decodeSource, parseJsonSource } from './json-source';
+import {
+  chainDocuments,
+  promotionConfig,
+  promotionProblems,
+  type ChainNode,
+} from './promotion-chain';
+import type { PromotedFromDocument, PromotionDocument } from './promotion';
 import { SECRET_NAMES, WORKFLOW_UPDATE_BRANCH } from './workflow-contract';
 import {
   boolean,
@@ -299,6 +306,11 @@ export const environmentSchema = object({
     list(deploymentTarget, { min: 1, max: 25, unique: (t) => t.model, uniqueName: 'model' }),
     'One entry per model: the endpoint that serves it and how the rollout goes.',
   ),
+  promotion: optional(
+    promotionConfig,
+    "Where a version that passes this environment goes next: a release chain (dev → staging → production). The next environment's job runs in the same workflow run once this one's rollout succeeds, behind its reviewers, and deploys the same model name and version. docs/promotion.md has the one-time setup.",
+    { defaultText: 'none: the last (or only) stage' },
+  ),
   namePrefix: optional(
     namePrefix,
     'Prefix of the names the stack creates (Key Vault and storage names are short and global).',
@@ -365,6 +377,11 @@ export type EnvironmentConfig = Omit<EnvironmentFile, 'github' | 'backend' | '$s
   readonly file: string;
   readonly github: EnvironmentFile['github'] & { readonly environment: string };
   readonly backend?: Required<NonNullable<EnvironmentFile['backend']>>;
+  /** Its place in a release chain, as the stack publishes it (lib/promotion.ts). */
+  readonly chain: {
+    readonly next?: PromotionDocument;
+    readonly previous?: PromotedFromDocument;
+  };
 };
 export type AuthMode = EnvironmentConfig['auth']['mode'];
 
@@ -493,6 +510,8 @@ export function parseEnvironmentConfig(
         ...c.backend,
         subscriptionId: c.backend.subscriptionId ?? c.azure.subscriptionId,
       },
+      // Filled by loadConfigs, which reads the other environments of the chain.
+      chain: {},
     },
   };
 }
@@ -516,6 +535,7 @@ interface Sharing {
   readonly topic: { readonly named: string } | { readonly created: string };
   readonly location?: string;
   readonly endpoints: readonly { readonly name: string; readonly index: number }[];
+  readonly node: ChainNode;
 }
 
 function sharingOf(file: string, json: unknown): Sharing | undefined {
@@ -532,7 +552,36 @@ function sharingOf(file: string, json: unknown): Sharing | undefined {
   const named = str(at(azure, 'eventGridSystemTopic'));
   const prefix = str(at(json, 'namePrefix')) ?? DEFAULT_NAME_PREFIX;
   const targets = at(json, 'targets');
+  const promotion = at(json, 'promotion');
+  const registry = at(promotion, 'registry');
+  const key =
+    subscription !== undefined && group !== undefined && workspace !== undefined
+      ? `${subscription}/${group}/${workspace}`.toLowerCase()
+      : undefined;
+  const node: ChainNode = {
+    file,
+    name: environmentName(file),
+    environment: str(at(g, 'environment')) ?? environmentName(file),
+    repo: owner !== undefined && repository !== undefined ? `${owner}/${repository}` : undefined,
+    workspace: key,
+    subscription,
+    models: (Array.isArray(targets) ? targets : []).flatMap((t) => str(at(t, 'model')) ?? []),
+    promotion:
+      str(at(promotion, 'to')) === undefined
+        ? undefined
+        : {
+            to: str(at(promotion, 'to')) ?? '',
+            registry: isPlainObject(registry)
+              ? {
+                  name: str(registry.name) ?? '',
+                  resourceGroup: str(registry.resourceGroup) ?? '',
+                  subscriptionId: str(registry.subscriptionId),
+                }
+              : undefined,
+          },
+  };
   return {
+    node,
     file,
     repo: owner !== undefined && repository !== undefined ? `${owner}/${repository}` : undefined,
     environment: str(at(g, 'environment')) ?? environmentName(file),
@@ -606,6 +655,18 @@ function betweenEnvironments(selected: readonly Sharing[], others: readonly Shar
       );
     }
     problems.push(...topicProblems(s, all, before), ...endpointProblems(s, before));
+  }
+  // Promotion, on the selected files and on the file that feeds each (what its stack
+  // publishes comes from there).
+  const nodes = all.map((o) => o.node);
+  const checked = new Set<Sharing>();
+  for (const s of selected) {
+    const feeder = all.find((o) => o.node.promotion?.to === s.node.name);
+    for (const o of [s, ...(feeder ? [feeder] : [])]) {
+      if (checked.has(o)) continue;
+      checked.add(o);
+      problems.push(...promotionProblems(o.node, nodes));
+    }
   }
   return problems;
 }
@@ -705,7 +766,12 @@ export function loadConfigs(
   problems.push(...betweenEnvironments(selected, rest));
   const warnings = configs.flatMap(environmentWarnings);
   if (problems.length) throw new ConfigError(problems, warnings);
-  return { configs, warnings };
+  const nodes = [...selected, ...rest].map((s) => s.node);
+  const withChain = configs.map((c) => {
+    const node = nodes.find((n) => n.file === c.file);
+    return node ? { ...c, chain: chainDocuments(node, nodes) } : c;
+  });
+  return { configs: withChain, warnings };
 }
 
 /** Why a file cannot be read, as a person reads it: `config/x.json: <this>`. */

@@ -20,6 +20,8 @@ import { publishTargets, type DeploymentTarget } from './deployment-target';
  */
 export const COMMITTED_FILES = [
   { source: 'workflows/deploy-model.yml', path: '.github/workflows/aml-deploy-model.yml' },
+  // One stage, which the deploy workflow calls for the first environment and each promotion.
+  { source: 'workflows/deploy-stage.yml', path: '.github/workflows/aml-deploy-stage.yml' },
   // Generated from rollout/ (npm run build:rollout); runs on the Node.js the workflow sets up.
   { source: 'workflows/rollout.js', path: '.github/workflows/aml-deploy/rollout.js' },
 ] as const;
@@ -27,7 +29,9 @@ export const COMMITTED_FILES = [
 /** Path of the deploy workflow in the target repository. */
 export const DEPLOY_WORKFLOW_PATH = COMMITTED_FILES[0].path;
 /** Where the rollout bundle lands in the target repository. */
-export const ROLLOUT_PATH = COMMITTED_FILES[1].path;
+export const ROLLOUT_PATH = COMMITTED_FILES[2].path;
+/** The reusable workflow of one stage, in the target repository. */
+export const STAGE_WORKFLOW_PATH = COMMITTED_FILES[1].path;
 
 /** The branch that carries the files in `pull-request` delivery. */
 export const WORKFLOW_UPDATE_BRANCH = 'aml-deploy-pipeline/workflow';
@@ -41,6 +45,10 @@ export const VARIABLE_NAMES = {
   resourceGroup: 'AML_RESOURCE_GROUP',
   workspace: 'AML_WORKSPACE',
   deploymentTargets: 'AML_DEPLOYMENT_TARGETS',
+  /** JSON (lib/promotion.ts promotionDocument), or "": where a passing version goes next. */
+  promotion: 'AML_PROMOTION',
+  /** JSON (lib/promotion.ts promotedFromDocument), or "": what feeds this environment. */
+  promotedFrom: 'AML_PROMOTED_FROM',
 } as const;
 
 /**

@@ -232,8 +232,79 @@ export class AzureMl {
     ]);
   }
 
-  showModel(name: string, version: string): Promise<AzResult> {
-    return this.ml(['model', 'show', '--name', name, '--version', version, '--output', 'none']);
+  /** In the workspace, or with `registry` in that registry (found by name, in any subscription). */
+  showModel(name: string, version: string, registry?: string): Promise<AzResult> {
+    const where = registry === undefined ? [] : ['--registry-name', registry];
+    return this.ml([
+      'model',
+      'show',
+      '--name',
+      name,
+      '--version',
+      version,
+      ...where,
+      '--output',
+      'none',
+    ]);
+  }
+
+  /**
+   * Copies a workspace model version into a registry under the same name and version (the
+   * service copies the files). Not idempotent: an existing version fails it with exit 1.
+   * `--share-with-*` are required by the command's signature (azext_mlv2 custom/model.py
+   * ml_model_share), though Microsoft Learn calls them optional.
+   */
+  shareModel(name: string, version: string, registry: string): Promise<AzResult> {
+    return this.ml([
+      'model',
+      'share',
+      '--name',
+      name,
+      '--version',
+      version,
+      '--share-with-name',
+      name,
+      '--share-with-version',
+      version,
+      '--registry-name',
+      registry,
+    ]);
+  }
+
+  /** The registry (`replication_locations` says where its assets can be used). */
+  showRegistry(name: string, resourceGroup: string, subscriptionId: string): Promise<AzResult> {
+    return this.call([
+      'ml',
+      'registry',
+      'show',
+      '--name',
+      name,
+      '--resource-group',
+      resourceGroup,
+      '--subscription',
+      subscriptionId,
+      '--output',
+      'json',
+      '--only-show-errors',
+    ]);
+  }
+
+  /** The environment's workspace (its `location`). */
+  showWorkspace(): Promise<AzResult> {
+    return this.call([
+      'ml',
+      'workspace',
+      'show',
+      '--name',
+      this.scope.workspace,
+      '--resource-group',
+      this.scope.resourceGroup,
+      '--subscription',
+      this.scope.subscriptionId,
+      '--output',
+      'json',
+      '--only-show-errors',
+    ]);
   }
 
   /** Fails with exit status 3 when the endpoint is missing (see isNotFound). */

@@ -5,7 +5,7 @@
  * the step as it is: the restore step that follows (rollout/run.ts) undoes what the journal
  * says, against the endpoint's live state.
  */
-import { failureReason, isNotFound, ML_EXTENSION_VERSION } from './az';
+import { failureReason, ML_EXTENSION_VERSION } from './az';
 import { call, freshSignIn, quiet, readEndpoint, waitFor, type Rollout } from './azure-state';
 import { decodeRecord, recordTag, ROLLOUT_TAG, type RolloutRecord } from './journal';
 import {
@@ -19,6 +19,7 @@ import {
   type Traffic,
 } from './plan';
 import { carryOut, planRestore, undosOf } from './restore';
+import { checkSource } from './source';
 import { CREATE_MINUTES, runSteps } from './steps';
 
 export async function deploy(r: Rollout): Promise<void> {
@@ -33,6 +34,7 @@ export async function deploy(r: Rollout): Promise<void> {
     smokeTest: r.target.smokeTestRequest !== undefined,
     neverDowngrade: r.neverDowngrade,
     provisional,
+    shareTo: r.request.promotion?.registry?.name,
   });
   ctx.report.trafficBefore = ctx.report.trafficAfter = trafficText(plan.before.traffic);
   ctx.report.deploymentsBefore = ctx.report.deploymentsAfter = plan.before.deployments.join(', ');
@@ -69,7 +71,7 @@ export async function deploy(r: Rollout): Promise<void> {
 async function prepare(
   r: Rollout,
 ): Promise<{ readonly state: EndpointState; readonly provisional?: string }> {
-  const { ctx, request, target } = r;
+  const { ctx, target } = r;
   await freshSignIn(r);
   ctx.log(`Installing the Azure CLI ml extension ${ML_EXTENSION_VERSION}.`);
   const extension = await call(r, (ml) => ml.installExtension());
@@ -78,14 +80,7 @@ async function prepare(
       `Installing the Azure CLI ml extension ${ML_EXTENSION_VERSION} failed: ${failureReason(extension)}`,
     );
   }
-  const model = await call(r, (ml) => ml.showModel(request.modelName, request.modelVersion));
-  if (!model.ok) {
-    ctx.fail(
-      isNotFound(model)
-        ? `Model ${request.modelName} version ${request.modelVersion} is not registered in workspace ${request.workspace}.`
-        : `Model ${request.modelName} version ${request.modelVersion} could not be read from workspace ${request.workspace}: ${failureReason(model)}`,
-    );
-  }
+  await checkSource(r);
   let state = (await readEndpoint(r)) ?? (await createEndpoint(r));
   if (!quiet(state)) {
     state = await waitFor(r, `operations under way on ${target.endpoint}`, CREATE_MINUTES, quiet);

@@ -25,10 +25,22 @@ export const ENVIRONMENT_VARIABLES = {
   clientId: VARIABLE_NAMES.clientId,
   tenantId: VARIABLE_NAMES.tenantId,
   subscriptionId: VARIABLE_NAMES.subscriptionId,
+  promotion: VARIABLE_NAMES.promotion,
+  promotedFrom: VARIABLE_NAMES.promotedFrom,
   resourceGroup: VARIABLE_NAMES.resourceGroup,
   workspace: VARIABLE_NAMES.workspace,
   deploymentTargets: VARIABLE_NAMES.deploymentTargets,
 } as const;
+
+/**
+ * The stage that passed the version on (its GitHub environment), when this run is a
+ * promotion: set by the deploy workflow's promotion jobs, or by hand (`workflow_dispatch`).
+ * Not part of the dispatch payload: an event always starts the first stage.
+ */
+export const PROMOTED_FROM_VARIABLE = 'PROMOTED_FROM';
+
+/** "true" when a promotion job of the same workflow run passed the version on (not by hand). */
+export const PROMOTED_IN_RUN_VARIABLE = 'PROMOTED_IN_RUN';
 
 /** Set by the workflow on the deploy and restore steps: epoch seconds from validate. */
 export const STARTED_AT_VARIABLE = 'ROLLOUT_STARTED_AT';
@@ -66,6 +78,10 @@ export interface Inputs {
   readonly variables: EnvironmentValues;
   /** ROLLOUT_STARTED_AT as received, unchecked. */
   readonly startedAt: string;
+  /** PROMOTED_FROM as received, unchecked; "" for a run that is not a promotion. */
+  readonly promotedFrom: string;
+  /** PROMOTED_IN_RUN is "true": the previous stage ran in this workflow run. */
+  readonly promotedInRun: boolean;
   readonly eventName: string;
   /** AZURE_CREDENTIALS as received (a secret: never shown). */
   readonly credentials: string;
@@ -88,6 +104,8 @@ export function readInputs(env: Readonly<Record<string, string | undefined>>): I
     request: pick(REQUEST_VARIABLES),
     variables: pick(ENVIRONMENT_VARIABLES),
     startedAt: env[STARTED_AT_VARIABLE] ?? '',
+    promotedFrom: env[PROMOTED_FROM_VARIABLE] ?? '',
+    promotedInRun: env[PROMOTED_IN_RUN_VARIABLE] === 'true',
     eventName: env[GITHUB_VARIABLES.eventName] ?? '',
     credentials: env[CREDENTIALS_VARIABLE] ?? '',
     run: {

@@ -158,6 +158,8 @@ export interface PlanRequest {
    * (rollout/restore.ts keeps it for the next run): reused, and undone like a created one.
    */
   readonly provisional?: string;
+  /** The registry the version is shared into once it serves here, for the next stage. */
+  readonly shareTo?: string;
 }
 
 /** Traffic and deployments at one moment, for the summary. */
@@ -193,7 +195,8 @@ export type Step =
       readonly traffic: Traffic;
       readonly undo: Undo;
     }
-  | { readonly kind: 'cleanup'; readonly deployments: readonly string[]; readonly undo: Undo };
+  | { readonly kind: 'cleanup'; readonly deployments: readonly string[]; readonly undo: Undo }
+  | { readonly kind: 'share'; readonly registry: string; readonly undo: Undo };
 
 export type StepKind = Step['kind'];
 
@@ -400,6 +403,10 @@ function stepsOf(
   final.set(target, 100);
   steps.push({ kind: 'traffic', what: 'final', traffic: final, undo: { kind: 'restore-traffic' } });
   if (cleanup.length > 0) steps.push(cleanupStep(cleanup));
+  if (request.shareTo !== undefined) {
+    const why = 'a version in the registry serves nothing; the next stage may need it';
+    steps.push({ kind: 'share', registry: request.shareTo, undo: { kind: 'none', why } });
+  }
   return steps;
 }
 

@@ -19,6 +19,12 @@ export interface Report {
   eventTime: string;
   endpoint: string;
   deployment: string;
+  /** Where the version came from: "workspace mlw-demo", "registry mlr-contoso". */
+  source: string;
+  /** The stage that passed the version on, for a promotion: "staging". */
+  promotedFrom: string;
+  /** The page of the run in which it passed: a GitHub Actions run URL, or "" (by hand). */
+  promotedFromUrl: string;
   trafficBefore: string;
   trafficAfter: string;
   deploymentsBefore: string;
@@ -101,6 +107,19 @@ const TITLES: Record<Outcome, string> = {
   proceeding: '❌ failed',
 };
 
+/** A run URL the summary may link to: GitHub's own form, nothing that could shape the page. */
+const RUN_URL = /^https:\/\/[A-Za-z0-9.-]+\/[A-Za-z0-9-]+\/[A-Za-z0-9._-]+\/actions\/runs\/[0-9]+$/;
+
+/** "Promoted from": the stage, and a link to the run in which it passed the version. */
+function promotedRow(report: Report): string {
+  if (report.promotedFrom === '') return '| Promoted from | – |';
+  const stage = `<code>${markdownText(quote(report.promotedFrom).slice(1, -1))}</code>`;
+  const link = RUN_URL.test(report.promotedFromUrl)
+    ? ` in <a href="${report.promotedFromUrl}">run ${report.promotedFromUrl.split('/').at(-1)}</a>`
+    : ' (by hand)';
+  return `| Promoted from | ${stage}${link} |`;
+}
+
 /** The job summary: a table of the run, then one paragraph per detail. */
 export function renderSummary(report: Report, now: number): string {
   const row = (label: string, value: string): string =>
@@ -122,6 +141,8 @@ export function renderSummary(report: Report, now: number): string {
     row('Environment', report.environment),
     row('Endpoint', report.endpoint),
     row('Deployment', report.deployment),
+    row('Source', report.source),
+    promotedRow(report),
     row('Traffic before', report.trafficBefore),
     row('Traffic after', report.trafficAfter),
     row('Deployments before', report.deploymentsBefore),

@@ -24,9 +24,22 @@ import {
   modelVersion,
 } from '../lib/dispatch-contract';
 import { parseJsonSource } from '../lib/json-source';
+import {
+  promotedFromDocument,
+  promotionDocument,
+  registryModel,
+  type PromotedFromDocument,
+  type PromotionDocument,
+  type RegistryRef,
+} from '../lib/promotion';
 import { isPlainObject, oneOf, show, text, type Rule } from '../lib/schema';
 import { ROLLOUT_PATH } from '../lib/workflow-contract';
-import { ENVIRONMENT_VARIABLES, GITHUB_VARIABLES, type Inputs } from './inputs';
+import {
+  ENVIRONMENT_VARIABLES,
+  GITHUB_VARIABLES,
+  PROMOTED_FROM_VARIABLE,
+  type Inputs,
+} from './inputs';
 
 const authMode = oneOf(AUTH_MODES);
 
@@ -50,6 +63,25 @@ export interface Request {
   readonly run: string;
   /** The run's page, for the summary and the deployment's tags; "" outside Actions. */
   readonly runUrl: string;
+  /** Where a version that passes here goes next (AML_PROMOTION), if anywhere. */
+  readonly promotion?: PromotionDocument;
+  /** The model version this run deploys, and where it comes from. */
+  readonly source: ModelSource;
+}
+
+/**
+ * Where the model version comes from: this environment's workspace, or, for a promotion
+ * between workspaces, the registry the previous stage shared it into.
+ */
+export interface ModelSource {
+  /** What `online-deployment create --set model=` takes. */
+  readonly reference: string;
+  /** The registry, for a registry source. */
+  readonly registry?: RegistryRef;
+  /** The stage that passed the version on (its GitHub environment), for a promotion. */
+  readonly promotedFrom?: string;
+  /** For the summary and the deployment's tags: "workspace mlw-demo", "registry mlr-contoso". */
+  readonly label: string;
 }
 
 /** One line per problem: `<what>: <what is wrong and what is accepted>`. */
@@ -92,14 +124,68 @@ export function checkRequest(inputs: Inputs): RequestCheck {
     deploymentTargets: v.deploymentTargets,
     run: `${run.id}.${run.attempt}`,
     runUrl: runUrl(inputs.run),
+    promotion: documentOf(promotionDocument, v.promotion, variable('promotion'), problems),
+    source: { reference: '', label: '' },
   };
+  const fed = documentOf(promotedFromDocument, v.promotedFrom, variable('promotedFrom'), problems);
+  const source = sourceOf(request, inputs.promotedFrom, fed, problems);
   problems.push(...workspaceProblems(r.workspace, request));
   if (v.deploymentTargets === '') {
     problems.push(
       `${variable('deploymentTargets')}: is empty: this environment has no deployment targets`,
     );
   }
-  return problems.length > 0 ? { problems } : { request };
+  return problems.length > 0 ? { problems } : { request: { ...request, source } };
+}
+
+/** An optional JSON document the stack publishes: "" means none. */
+function documentOf<T>(
+  rule: Rule<T>,
+  raw: string,
+  what: string,
+  problems: string[],
+): T | undefined {
+  if (raw === '') return undefined;
+  const parsed = parseJsonSource(raw);
+  const checked = 'error' in parsed ? undefined : rule.check(parsed.value, what);
+  if (checked && 'value' in checked) return checked.value;
+  problems.push(
+    ...(checked
+      ? checked.problems.map((p) => `${p.path}: ${p.message}`)
+      : [`${what}: is not valid JSON`]),
+  );
+  return undefined;
+}
+
+/**
+ * The version's source. A promotion (PROMOTED_FROM set) must come from the stage this
+ * environment is fed by: its registry copy when the workspaces differ, else this workspace.
+ */
+function sourceOf(
+  request: Request,
+  promotedFrom: string,
+  fed: PromotedFromDocument | undefined,
+  problems: string[],
+): ModelSource {
+  const { modelName: name, modelVersion: version, workspace } = request;
+  const own: ModelSource = {
+    reference: `azureml:${name}:${version}`,
+    label: `workspace ${workspace}`,
+  };
+  if (promotedFrom === '') return own;
+  if (!fed || fed.from.toLowerCase() !== promotedFrom.toLowerCase()) {
+    problems.push(
+      `${PROMOTED_FROM_VARIABLE}: ${show(promotedFrom)} is not accepted; environment ${request.environment} ${fed ? `is fed by ${show(fed.from)}` : 'is fed by no environment'} (${ENVIRONMENT_VARIABLES.promotedFrom})`,
+    );
+    return own;
+  }
+  if (!fed.registry) return { ...own, promotedFrom: fed.from };
+  return {
+    reference: registryModel(fed.registry.name, name, version),
+    registry: fed.registry,
+    promotedFrom: fed.from,
+    label: `registry ${fed.registry.name}`,
+  };
 }
 
 /** The run's page on GitHub, when GitHub named the server and repository plainly. */

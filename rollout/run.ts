@@ -39,6 +39,13 @@ export const STEP_OUTPUTS = {
   proceed: 'proceed',
   /** Epoch seconds, handed to the later steps as ROLLOUT_STARTED_AT. */
   startedAt: 'started_at',
+  // deploy's, read by the workflow's next promotion job (set only when it should run):
+  /** The GitHub environment of the next stage. */
+  promoteTo: 'promote_to',
+  /** The stage's own GitHub environment, the version, as checked: what the next stage takes. */
+  environment: 'environment',
+  modelName: 'model_name',
+  modelVersion: 'model_version',
 } as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -70,15 +77,36 @@ export async function runPhase(phase: Phase, inputs: Inputs, deps: Dependencies)
   if (phase === 'restore') return restore(ctx, inputs, deps, (r) => rollout(ctx, inputs, deps, r));
   const journal = Journal.begin(deps.journal, `${inputs.run.id}.${inputs.run.attempt}`, report);
   let exitCode = 0;
+  let request: Request | undefined;
   try {
-    await deploy(rollout(ctx, inputs, deps, journal));
+    const r = rollout(ctx, inputs, deps, journal);
+    request = r.request;
+    await deploy(r);
   } catch (error) {
     exitCode = ctx.stopFor(error).exitCode;
   }
   journal.save();
+  if (exitCode === 0 && request) promote(ctx, request);
   // A failed or cancelled rollout gets its summary from the restore step, which follows.
   if (exitCode === 0) deps.io.appendSummary(renderSummary(report, ctx.nowSeconds()));
   return exitCode;
+}
+
+/**
+ * Hands the version on to the next stage, when this environment promotes and this run rolled
+ * it out. A version that already served here (a repeated event) is not promoted again: the
+ * next stage's reviewers are asked once per rollout (a person promotes again by hand).
+ */
+function promote(ctx: Context, request: Request): void {
+  const next = request.promotion?.to;
+  if (next === undefined || ctx.report.outcome !== 'succeeded') return;
+  ctx.io.setOutput(STEP_OUTPUTS.promoteTo, next);
+  ctx.io.setOutput(STEP_OUTPUTS.environment, request.environment);
+  ctx.io.setOutput(STEP_OUTPUTS.modelName, request.modelName);
+  ctx.io.setOutput(STEP_OUTPUTS.modelVersion, request.modelVersion);
+  ctx.report.details.push(
+    `Promoted to ${next}: the next job rolls out ${request.modelName} version ${request.modelVersion} there, once its reviewers approve.`,
+  );
 }
 
 function newReport(inputs: Inputs, startedAt: number): Report {
@@ -91,6 +119,9 @@ function newReport(inputs: Inputs, startedAt: number): Report {
     eventTime: inputs.request.eventTime,
     endpoint: '',
     deployment: '',
+    source: '',
+    promotedFrom: '',
+    promotedFromUrl: '',
     trafficBefore: '',
     trafficAfter: '',
     deploymentsBefore: '',
@@ -186,6 +217,10 @@ export function checked(
     case 'found':
       ctx.report.endpoint = lookup.target.endpoint;
       ctx.report.deployment = deploymentName(request.modelVersion);
+      ctx.report.source = request.source.label;
+      ctx.report.promotedFrom = request.source.promotedFrom ?? '';
+      // A promotion job runs in the same workflow run as the stage that passed the version.
+      ctx.report.promotedFromUrl = inputs.promotedInRun ? request.runUrl : '';
       return { request, target: lookup.target };
   }
 }

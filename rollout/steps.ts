@@ -4,7 +4,7 @@
  * checks its effect in Azure rather than trusting the command's exit status. Undoing is not
  * done here: the restore step (rollout/restore.ts) does it, after a failure as after a kill.
  */
-import { failureReason, modelReference } from './az';
+import { failureReason, isNotFound } from './az';
 import {
   call,
   deploymentOf,
@@ -23,6 +23,10 @@ export const DEPLOYMENT_TAGS = {
   run: 'aml-deploy-run',
   runUrl: 'aml-deploy-run-url',
   model: 'aml-deploy-model',
+  /** "workspace <name>" or "registry <name>". */
+  source: 'aml-deploy-source',
+  /** The stage that passed the version on, for a promotion. */
+  promotedFrom: 'aml-deploy-promoted-from',
 } as const;
 
 /**
@@ -62,6 +66,8 @@ export function describe(step: Step): string {
       return `observe the canary for ${step.minutes} min`;
     case 'cleanup':
       return `delete ${step.deployments.join(' ')}`;
+    case 'share':
+      return `share the version into registry ${step.registry}`;
   }
 }
 
@@ -77,6 +83,7 @@ const RUNNERS: { readonly [K in StepKind]: Runner<K> } = {
   traffic: shiftTraffic,
   observe,
   cleanup,
+  share,
 };
 
 /** Deployments take minutes to create; this bounds the wait for one. */
@@ -89,12 +96,15 @@ async function createDeployment(
   step: Extract<Step, { kind: 'create' }>,
 ): Promise<void> {
   const { request, target } = r;
+  const { source } = request;
   const tags: Record<string, string> = {
     [DEPLOYMENT_TAGS.run]: request.run,
     [DEPLOYMENT_TAGS.model]: `${request.modelName}:${request.modelVersion}`,
+    [DEPLOYMENT_TAGS.source]: source.label,
   };
   if (request.runUrl) tags[DEPLOYMENT_TAGS.runUrl] = request.runUrl;
-  const model = modelReference({ name: request.modelName, version: request.modelVersion });
+  if (source.promotedFrom) tags[DEPLOYMENT_TAGS.promotedFrom] = source.promotedFrom;
+  const model = source.reference;
   const absent = async (): Promise<boolean> => {
     const state = await readEndpoint(r);
     return !state || !deploymentOf(state, step.deployment);
@@ -228,4 +238,31 @@ async function cleanup(r: Rollout, step: Extract<Step, { kind: 'cleanup' }>): Pr
       `Cleanup incomplete: could not delete ${failed.join(' ')} on ${r.target.endpoint}.`,
     );
   }
+}
+
+/**
+ * Shares the version that now serves here into the registry the next stage deploys from.
+ * Sharing is not idempotent (an existing version fails it), so Azure is asked first and
+ * again after a failure: a re-run, or a concurrent run, may have shared it already.
+ */
+async function share(r: Rollout, step: Extract<Step, { kind: 'share' }>): Promise<void> {
+  const { modelName: name, modelVersion: version } = r.request;
+  const inRegistry = async (): Promise<boolean> => {
+    const shown = await call(r, (azure) => azure.showModel(name, version, step.registry));
+    if (!shown.ok && !isNotFound(shown)) {
+      r.ctx.fail(`Reading registry ${step.registry} failed: ${failureReason(shown)}`);
+    }
+    return shown.ok;
+  };
+  if (await inRegistry()) {
+    r.ctx.log(`${name} version ${version} is in registry ${step.registry} already.`);
+    return;
+  }
+  const shared = await call(r, (azure) => azure.shareModel(name, version, step.registry));
+  if (!shared.ok && !(await inRegistry())) {
+    r.ctx.fail(
+      `Sharing ${name} version ${version} into registry ${step.registry} failed: ${failureReason(shared)}. It serves here; the next stage was not started.`,
+    );
+  }
+  r.ctx.report.details.push(`Shared ${name} version ${version} into registry ${step.registry}.`);
 }

@@ -16,6 +16,7 @@ import { DeployIdentity } from '../constructs/deploy-identity';
 import { GitHubRepository } from '../constructs/github-repository';
 import { GitHubWiring, type CommittedFile } from '../constructs/github-wiring';
 import { ModelRegisteredTrigger } from '../constructs/model-registered-trigger';
+import { RegistryAccess } from '../constructs/registry-access';
 import { TagsAspect } from '../constructs/tags-aspect';
 import { requireTerraformVersion } from '../constructs/terraform-blocks';
 import { azurermProvider } from '../lib/azure-defaults';
@@ -131,6 +132,23 @@ export class AmlDeployStack extends TerraformStack {
       },
     });
 
+    // A release chain through a registry: this identity shares into it, or deploys from it.
+    const access = [
+      { registry: config.chain.next?.registry, use: 'share' as const },
+      { registry: config.chain.previous?.registry, use: 'deploy' as const },
+    ];
+    for (const { registry, use } of access) {
+      if (!registry) continue;
+      new RegistryAccess(this, `registry-${use}`, {
+        registry,
+        principalId: identity.principalId,
+        use,
+        subscriptionId: azure.subscriptionId,
+        tenantId: azure.tenantId,
+        setting: use === 'share' ? config.file : `the environment that promotes to ${config.name}`,
+      });
+    }
+
     const secrets: Record<string, string> = {};
     if (identity.clientSecret) {
       secrets[SECRET_NAMES.azureCredentials] = Fn.jsonencode({
@@ -155,6 +173,13 @@ export class AmlDeployStack extends TerraformStack {
         [VARIABLE_NAMES.resourceGroup]: azure.resourceGroup,
         [VARIABLE_NAMES.workspace]: azure.workspace,
         [VARIABLE_NAMES.deploymentTargets]: deploymentTargetsDocument(config.targets),
+        // Only in a release chain: an environment outside one keeps its variables as they were.
+        ...(config.chain.next
+          ? { [VARIABLE_NAMES.promotion]: JSON.stringify(config.chain.next) }
+          : {}),
+        ...(config.chain.previous
+          ? { [VARIABLE_NAMES.promotedFrom]: JSON.stringify(config.chain.previous) }
+          : {}),
       },
       secrets,
       // One environment per repository owns the shared workflow files (lib/config.ts checks).

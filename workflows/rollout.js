@@ -95,9 +95,6 @@ function shownCommand(args) {
   const shown = args.map((arg, i) => (SECRET_OPTIONS.has(args[i - 1]) ? '***' : shellWord(arg)));
   return `+ az ${shown.join(' ')}`;
 }
-function modelReference(model) {
-  return `azureml:${model.name}:${model.version}`;
-}
 function tagArgs(tags2) {
   return Object.entries(tags2).map(([name, value]) => `tags.${name}=${value}`);
 }
@@ -146,8 +143,76 @@ var AzureMl = class {
       '--only-show-errors',
     ]);
   }
-  showModel(name, version) {
-    return this.ml(['model', 'show', '--name', name, '--version', version, '--output', 'none']);
+  /** In the workspace, or with `registry` in that registry (found by name, in any subscription). */
+  showModel(name, version, registry) {
+    const where = registry === void 0 ? [] : ['--registry-name', registry];
+    return this.ml([
+      'model',
+      'show',
+      '--name',
+      name,
+      '--version',
+      version,
+      ...where,
+      '--output',
+      'none',
+    ]);
+  }
+  /**
+   * Copies a workspace model version into a registry under the same name and version (the
+   * service copies the files). Not idempotent: an existing version fails it with exit 1.
+   * `--share-with-*` are required by the command's signature (azext_mlv2 custom/model.py
+   * ml_model_share), though Microsoft Learn calls them optional.
+   */
+  shareModel(name, version, registry) {
+    return this.ml([
+      'model',
+      'share',
+      '--name',
+      name,
+      '--version',
+      version,
+      '--share-with-name',
+      name,
+      '--share-with-version',
+      version,
+      '--registry-name',
+      registry,
+    ]);
+  }
+  /** The registry (`replication_locations` says where its assets can be used). */
+  showRegistry(name, resourceGroup2, subscriptionId) {
+    return this.call([
+      'ml',
+      'registry',
+      'show',
+      '--name',
+      name,
+      '--resource-group',
+      resourceGroup2,
+      '--subscription',
+      subscriptionId,
+      '--output',
+      'json',
+      '--only-show-errors',
+    ]);
+  }
+  /** The environment's workspace (its `location`). */
+  showWorkspace() {
+    return this.call([
+      'ml',
+      'workspace',
+      'show',
+      '--name',
+      this.scope.workspace,
+      '--resource-group',
+      this.scope.resourceGroup,
+      '--subscription',
+      this.scope.subscriptionId,
+      '--output',
+      'json',
+      '--only-show-errors',
+    ]);
   }
   /** Fails with exit status 3 when the endpoint is missing (see isNotFound). */
   showEndpoint(endpoint) {
@@ -293,6 +358,15 @@ var TITLES = {
   cancelled: '⏹️ cancelled',
   proceeding: '❌ failed',
 };
+var RUN_URL = /^https:\/\/[A-Za-z0-9.-]+\/[A-Za-z0-9-]+\/[A-Za-z0-9._-]+\/actions\/runs\/[0-9]+$/;
+function promotedRow(report) {
+  if (report.promotedFrom === '') return '| Promoted from | – |';
+  const stage = `<code>${markdownText(quote(report.promotedFrom).slice(1, -1))}</code>`;
+  const link = RUN_URL.test(report.promotedFromUrl)
+    ? ` in <a href="${report.promotedFromUrl}">run ${report.promotedFromUrl.split('/').at(-1)}</a>`
+    : ' (by hand)';
+  return `| Promoted from | ${stage}${link} |`;
+}
 function renderSummary(report, now) {
   const row = (label, value) =>
     value === ''
@@ -313,6 +387,8 @@ function renderSummary(report, now) {
     row('Environment', report.environment),
     row('Endpoint', report.endpoint),
     row('Deployment', report.deployment),
+    row('Source', report.source),
+    promotedRow(report),
     row('Traffic before', report.trafficBefore),
     row('Traffic after', report.trafficAfter),
     row('Deployments before', report.deploymentsBefore),
@@ -1012,11 +1088,14 @@ var publishedTargets = record(modelName, publishedTarget);
 // lib/workflow-contract.ts
 var COMMITTED_FILES = [
   { source: 'workflows/deploy-model.yml', path: '.github/workflows/aml-deploy-model.yml' },
+  // One stage, which the deploy workflow calls for the first environment and each promotion.
+  { source: 'workflows/deploy-stage.yml', path: '.github/workflows/aml-deploy-stage.yml' },
   // Generated from rollout/ (npm run build:rollout); runs on the Node.js the workflow sets up.
   { source: 'workflows/rollout.js', path: '.github/workflows/aml-deploy/rollout.js' },
 ];
 var DEPLOY_WORKFLOW_PATH = COMMITTED_FILES[0].path;
-var ROLLOUT_PATH = COMMITTED_FILES[1].path;
+var ROLLOUT_PATH = COMMITTED_FILES[2].path;
+var STAGE_WORKFLOW_PATH = COMMITTED_FILES[1].path;
 var VARIABLE_NAMES = {
   authMode: 'AZURE_AUTH_MODE',
   clientId: 'AZURE_CLIENT_ID',
@@ -1025,6 +1104,10 @@ var VARIABLE_NAMES = {
   resourceGroup: 'AML_RESOURCE_GROUP',
   workspace: 'AML_WORKSPACE',
   deploymentTargets: 'AML_DEPLOYMENT_TARGETS',
+  /** JSON (lib/promotion.ts promotionDocument), or "": where a passing version goes next. */
+  promotion: 'AML_PROMOTION',
+  /** JSON (lib/promotion.ts promotedFromDocument), or "": what feeds this environment. */
+  promotedFrom: 'AML_PROMOTED_FROM',
 };
 var GITHUB_VARIABLE_MAX_BYTES = 48 * 1024;
 var SECRET_NAMES = {
@@ -1046,10 +1129,14 @@ var ENVIRONMENT_VARIABLES = {
   clientId: VARIABLE_NAMES.clientId,
   tenantId: VARIABLE_NAMES.tenantId,
   subscriptionId: VARIABLE_NAMES.subscriptionId,
+  promotion: VARIABLE_NAMES.promotion,
+  promotedFrom: VARIABLE_NAMES.promotedFrom,
   resourceGroup: VARIABLE_NAMES.resourceGroup,
   workspace: VARIABLE_NAMES.workspace,
   deploymentTargets: VARIABLE_NAMES.deploymentTargets,
 };
+var PROMOTED_FROM_VARIABLE = 'PROMOTED_FROM';
+var PROMOTED_IN_RUN_VARIABLE = 'PROMOTED_IN_RUN';
 var STARTED_AT_VARIABLE = 'ROLLOUT_STARTED_AT';
 var CREDENTIALS_VARIABLE = SECRET_NAMES.azureCredentials;
 var GITHUB_VARIABLES = {
@@ -1075,6 +1162,8 @@ function readInputs(env) {
     request: pick(REQUEST_VARIABLES),
     variables: pick(ENVIRONMENT_VARIABLES),
     startedAt: env[STARTED_AT_VARIABLE] ?? '',
+    promotedFrom: env[PROMOTED_FROM_VARIABLE] ?? '',
+    promotedInRun: env[PROMOTED_IN_RUN_VARIABLE] === 'true',
     eventName: env[GITHUB_VARIABLES.eventName] ?? '',
     credentials: env[CREDENTIALS_VARIABLE] ?? '',
     run: {
@@ -1188,10 +1277,10 @@ function readTags(tags2) {
 function readTraffic(raw) {
   if (!isPlainObject(raw)) return { error: `the endpoint's "traffic" is not a JSON object` };
   const traffic = /* @__PURE__ */ new Map();
-  for (const [name, share2] of Object.entries(raw)) {
-    const value = typeof share2 === 'string' && /^\d{1,3}$/.test(share2) ? Number(share2) : share2;
+  for (const [name, share3] of Object.entries(raw)) {
+    const value = typeof share3 === 'string' && /^\d{1,3}$/.test(share3) ? Number(share3) : share3;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 100) {
-      return { error: `the traffic share of ${JSON.stringify(name)} is ${JSON.stringify(share2)}` };
+      return { error: `the traffic share of ${JSON.stringify(name)} is ${JSON.stringify(share3)}` };
     }
     traffic.set(name, value);
   }
@@ -1340,6 +1429,10 @@ function stepsOf(before, request, target, create, owned, cleanup2) {
   final.set(target, 100);
   steps.push({ kind: 'traffic', what: 'final', traffic: final, undo: { kind: 'restore-traffic' } });
   if (cleanup2.length > 0) steps.push(cleanupStep(cleanup2));
+  if (request.shareTo !== void 0) {
+    const why = 'a version in the registry serves nothing; the next stage may need it';
+    steps.push({ kind: 'share', registry: request.shareTo, undo: { kind: 'none', why } });
+  }
   return steps;
 }
 function cleanupStep(deployments) {
@@ -1467,18 +1560,18 @@ var RECORD =
 var SHARE = /^([A-Za-z][A-Za-z0-9-]{2,31}):(\d{1,3})$/;
 function sharesText(traffic) {
   const shares = [...(traffic ?? [])]
-    .filter(([, share2]) => share2 > 0)
+    .filter(([, share3]) => share3 > 0)
     .sort((a, b) => compare(a[0], b[0]))
-    .map(([d, share2]) => `${d}:${share2}`)
+    .map(([d, share3]) => `${d}:${share3}`)
     .join(',');
   return shares || '-';
 }
 function readShares(text2) {
   const traffic = /* @__PURE__ */ new Map();
   for (const item of text2 === '-' ? [] : text2.split(',')) {
-    const share2 = SHARE.exec(item);
-    if (!share2 || Number(share2[2]) > 100) return { error: `tag ${ROLLOUT_TAG} has a bad share` };
-    traffic.set(share2[1], Number(share2[2]));
+    const share3 = SHARE.exec(item);
+    if (!share3 || Number(share3[2]) > 100) return { error: `tag ${ROLLOUT_TAG} has a bad share` };
+    traffic.set(share3[1], Number(share3[2]));
   }
   const total = [...traffic.values()].reduce((sum, s) => sum + s, 0);
   if (traffic.size > 0 && total !== 100) {
@@ -1667,6 +1760,32 @@ var eventTime = text(
   'an ISO 8601 time such as "2025-06-01T10:00:00.1234567Z"',
 );
 
+// lib/promotion.ts
+var registryName = text(
+  /^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$/,
+  'an Azure ML registry name: 2-32 letters, digits, "_" or "-", starting with a letter or digit',
+);
+var registryRef = object({
+  name: required(registryName, 'Name of the Azure ML registry.'),
+  resourceGroup: required(resourceGroup, 'Resource group of the registry.'),
+  subscriptionId: required(guid, 'Subscription of the registry.'),
+});
+var promotionDocument = object({
+  to: required(githubEnvironment, 'The GitHub environment of the next stage.'),
+  registry: optional(registryRef, 'The registry the version travels through.', {
+    defaultText: 'none: the two environments share a workspace',
+  }),
+});
+var promotedFromDocument = object({
+  from: required(githubEnvironment, 'The GitHub environment of the previous stage.'),
+  registry: optional(registryRef, 'The registry the version comes from.', {
+    defaultText: 'none: the two environments share a workspace',
+  }),
+});
+function registryModel(registry, name, version) {
+  return `azureml://registries/${registry}/models/${name}/versions/${version}`;
+}
+
 // rollout/request.ts
 var authMode = oneOf(AUTH_MODES);
 var runNumber = text(/^[1-9][0-9]{0,19}$/, 'a GitHub run id or attempt: a whole number');
@@ -1703,14 +1822,51 @@ function checkRequest(inputs) {
     deploymentTargets: v.deploymentTargets,
     run: `${run.id}.${run.attempt}`,
     runUrl: runUrl(inputs.run),
+    promotion: documentOf(promotionDocument, v.promotion, variable('promotion'), problems),
+    source: { reference: '', label: '' },
   };
+  const fed = documentOf(promotedFromDocument, v.promotedFrom, variable('promotedFrom'), problems);
+  const source = sourceOf(request, inputs.promotedFrom, fed, problems);
   problems.push(...workspaceProblems(r.workspace, request));
   if (v.deploymentTargets === '') {
     problems.push(
       `${variable('deploymentTargets')}: is empty: this environment has no deployment targets`,
     );
   }
-  return problems.length > 0 ? { problems } : { request };
+  return problems.length > 0 ? { problems } : { request: { ...request, source } };
+}
+function documentOf(rule, raw, what, problems) {
+  if (raw === '') return void 0;
+  const parsed = parseJsonSource(raw);
+  const checked2 = 'error' in parsed ? void 0 : rule.check(parsed.value, what);
+  if (checked2 && 'value' in checked2) return checked2.value;
+  problems.push(
+    ...(checked2
+      ? checked2.problems.map((p) => `${p.path}: ${p.message}`)
+      : [`${what}: is not valid JSON`]),
+  );
+  return void 0;
+}
+function sourceOf(request, promotedFrom, fed, problems) {
+  const { modelName: name, modelVersion: version, workspace } = request;
+  const own = {
+    reference: `azureml:${name}:${version}`,
+    label: `workspace ${workspace}`,
+  };
+  if (promotedFrom === '') return own;
+  if (!fed || fed.from.toLowerCase() !== promotedFrom.toLowerCase()) {
+    problems.push(
+      `${PROMOTED_FROM_VARIABLE}: ${show(promotedFrom)} is not accepted; environment ${request.environment} ${fed ? `is fed by ${show(fed.from)}` : 'is fed by no environment'} (${ENVIRONMENT_VARIABLES.promotedFrom})`,
+    );
+    return own;
+  }
+  if (!fed.registry) return { ...own, promotedFrom: fed.from };
+  return {
+    reference: registryModel(fed.registry.name, name, version),
+    registry: fed.registry,
+    promotedFrom: fed.from,
+    label: `registry ${fed.registry.name}`,
+  };
 }
 function runUrl(run) {
   const plain =
@@ -1800,7 +1956,7 @@ function undosOf(record2) {
 function sameServing(a, b) {
   const x = serving(a);
   const y = serving(b);
-  return x.size === y.size && [...x].every(([d, share2]) => y.get(d) === share2);
+  return x.size === y.size && [...x].every(([d, share3]) => y.get(d) === share3);
 }
 function trafficBack(record2, live) {
   const target = record2.target;
@@ -1982,11 +2138,65 @@ function byHand(file) {
   return `RESTORE NOT DONE. The next run of this environment finishes it from the journal on the endpoint (tag ${ROLLOUT_TAG}). To restore now: az ml online-endpoint update --name ${file.endpoint} --traffic "${trafficText(traffic)}" (then delete ${own.record.target} if this run created it).`;
 }
 
+// rollout/source.ts
+async function checkSource(r) {
+  const { modelName: name, modelVersion: version, source, workspace } = r.request;
+  const registry = source.registry?.name;
+  const shown = await call(r, (ml) => ml.showModel(name, version, registry));
+  if (!shown.ok && !isNotFound(shown)) {
+    r.ctx.fail(
+      `Model ${name} version ${version} could not be read from ${source.label}: ${failureReason(shown)}`,
+    );
+  }
+  if (!shown.ok && registry === void 0) {
+    r.ctx.fail(`Model ${name} version ${version} is not registered in workspace ${workspace}.`);
+  }
+  if (!shown.ok) {
+    r.ctx.fail(
+      `Model ${name} version ${version} is not in registry ${registry}: ${source.promotedFrom} shares a version there once its rollout succeeded, so this one has not passed it.`,
+    );
+  }
+  if (source.registry) await checkRegion(r, source.registry);
+}
+var region = (value) => (typeof value === 'string' ? value.replace(/\s/g, '').toLowerCase() : '');
+async function checkRegion(r, registry) {
+  const shown = await call(r, (ml) =>
+    ml.showRegistry(registry.name, registry.resourceGroup, registry.subscriptionId),
+  );
+  if (!shown.ok) r.ctx.fail(`Reading registry ${registry.name} failed: ${failureReason(shown)}`);
+  const workspace = await call(r, (ml) => ml.showWorkspace());
+  if (!workspace.ok)
+    r.ctx.fail(`Reading workspace ${r.request.workspace} failed: ${failureReason(workspace)}`);
+  const registryJson = parseJson(shown.stdout);
+  const workspaceJson = parseJson(workspace.stdout);
+  const locations =
+    'value' in registryJson &&
+    isPlainObject(registryJson.value) &&
+    Array.isArray(registryJson.value.replication_locations)
+      ? registryJson.value.replication_locations.map((l) =>
+          region(isPlainObject(l) ? l.location : void 0),
+        )
+      : [];
+  const here =
+    'value' in workspaceJson && isPlainObject(workspaceJson.value)
+      ? region(workspaceJson.value.location)
+      : '';
+  if (here === '' || !locations.includes(here)) {
+    r.ctx.fail(
+      `Registry ${registry.name} does not replicate to ${here || 'the region of workspace ' + r.request.workspace} (it does to ${locations.join(', ') || 'no region'}): add the region to the registry, then run again. Nothing was changed.`,
+    );
+  }
+}
+
 // rollout/steps.ts
 var DEPLOYMENT_TAGS = {
   run: 'aml-deploy-run',
   runUrl: 'aml-deploy-run-url',
   model: 'aml-deploy-model',
+  /** "workspace <name>" or "registry <name>". */
+  source: 'aml-deploy-source',
+  /** The stage that passed the version on, for a promotion. */
+  promotedFrom: 'aml-deploy-promoted-from',
 };
 async function runSteps(r, steps, record2) {
   for (const step of steps) {
@@ -2015,6 +2225,8 @@ function describe(step) {
       return `observe the canary for ${step.minutes} min`;
     case 'cleanup':
       return `delete ${step.deployments.join(' ')}`;
+    case 'share':
+      return `share the version into registry ${step.registry}`;
   }
 }
 var RUNNERS = {
@@ -2023,17 +2235,21 @@ var RUNNERS = {
   traffic: shiftTraffic,
   observe,
   cleanup,
+  share: share2,
 };
 var CREATE_MINUTES = 60;
 var UPDATE_MINUTES = 15;
 async function createDeployment(r, step) {
   const { request, target } = r;
+  const { source } = request;
   const tags2 = {
     [DEPLOYMENT_TAGS.run]: request.run,
     [DEPLOYMENT_TAGS.model]: `${request.modelName}:${request.modelVersion}`,
+    [DEPLOYMENT_TAGS.source]: source.label,
   };
   if (request.runUrl) tags2[DEPLOYMENT_TAGS.runUrl] = request.runUrl;
-  const model = modelReference({ name: request.modelName, version: request.modelVersion });
+  if (source.promotedFrom) tags2[DEPLOYMENT_TAGS.promotedFrom] = source.promotedFrom;
+  const model = source.reference;
   const absent = async () => {
     const state2 = await readEndpoint(r);
     return !state2 || !deploymentOf(state2, step.deployment);
@@ -2146,6 +2362,27 @@ async function cleanup(r, step) {
     );
   }
 }
+async function share2(r, step) {
+  const { modelName: name, modelVersion: version } = r.request;
+  const inRegistry = async () => {
+    const shown = await call(r, (azure) => azure.showModel(name, version, step.registry));
+    if (!shown.ok && !isNotFound(shown)) {
+      r.ctx.fail(`Reading registry ${step.registry} failed: ${failureReason(shown)}`);
+    }
+    return shown.ok;
+  };
+  if (await inRegistry()) {
+    r.ctx.log(`${name} version ${version} is in registry ${step.registry} already.`);
+    return;
+  }
+  const shared = await call(r, (azure) => azure.shareModel(name, version, step.registry));
+  if (!shared.ok && !(await inRegistry())) {
+    r.ctx.fail(
+      `Sharing ${name} version ${version} into registry ${step.registry} failed: ${failureReason(shared)}. It serves here; the next stage was not started.`,
+    );
+  }
+  r.ctx.report.details.push(`Shared ${name} version ${version} into registry ${step.registry}.`);
+}
 
 // rollout/deploy.ts
 async function deploy(r) {
@@ -2160,6 +2397,7 @@ async function deploy(r) {
     smokeTest: r.target.smokeTestRequest !== void 0,
     neverDowngrade: r.neverDowngrade,
     provisional,
+    shareTo: r.request.promotion?.registry?.name,
   });
   ctx.report.trafficBefore = ctx.report.trafficAfter = trafficText(plan.before.traffic);
   ctx.report.deploymentsBefore = ctx.report.deploymentsAfter = plan.before.deployments.join(', ');
@@ -2189,7 +2427,7 @@ async function deploy(r) {
   ctx.report.deploymentsAfter = after ? after.deployments.map((d) => d.label).join(', ') : '';
 }
 async function prepare(r) {
-  const { ctx, request, target } = r;
+  const { ctx, target } = r;
   await freshSignIn(r);
   ctx.log(`Installing the Azure CLI ml extension ${ML_EXTENSION_VERSION}.`);
   const extension = await call(r, (ml) => ml.installExtension());
@@ -2198,14 +2436,7 @@ async function prepare(r) {
       `Installing the Azure CLI ml extension ${ML_EXTENSION_VERSION} failed: ${failureReason(extension)}`,
     );
   }
-  const model = await call(r, (ml) => ml.showModel(request.modelName, request.modelVersion));
-  if (!model.ok) {
-    ctx.fail(
-      isNotFound(model)
-        ? `Model ${request.modelName} version ${request.modelVersion} is not registered in workspace ${request.workspace}.`
-        : `Model ${request.modelName} version ${request.modelVersion} could not be read from workspace ${request.workspace}: ${failureReason(model)}`,
-    );
-  }
+  await checkSource(r);
   let state = (await readEndpoint(r)) ?? (await createEndpoint(r));
   if (!quiet(state)) {
     state = await waitFor(r, `operations under way on ${target.endpoint}`, CREATE_MINUTES, quiet);
@@ -2312,6 +2543,13 @@ var STEP_OUTPUTS = {
   proceed: 'proceed',
   /** Epoch seconds, handed to the later steps as ROLLOUT_STARTED_AT. */
   startedAt: 'started_at',
+  // deploy's, read by the workflow's next promotion job (set only when it should run):
+  /** The GitHub environment of the next stage. */
+  promoteTo: 'promote_to',
+  /** The stage's own GitHub environment, the version, as checked: what the next stage takes. */
+  environment: 'environment',
+  modelName: 'model_name',
+  modelVersion: 'model_version',
 };
 function isPhase(value) {
   return PHASES.includes(value);
@@ -2325,14 +2563,29 @@ async function runPhase(phase, inputs, deps) {
   if (phase === 'restore') return restore(ctx, inputs, deps, (r) => rollout(ctx, inputs, deps, r));
   const journal = Journal.begin(deps.journal, `${inputs.run.id}.${inputs.run.attempt}`, report);
   let exitCode = 0;
+  let request;
   try {
-    await deploy(rollout(ctx, inputs, deps, journal));
+    const r = rollout(ctx, inputs, deps, journal);
+    request = r.request;
+    await deploy(r);
   } catch (error) {
     exitCode = ctx.stopFor(error).exitCode;
   }
   journal.save();
+  if (exitCode === 0 && request) promote(ctx, request);
   if (exitCode === 0) deps.io.appendSummary(renderSummary(report, ctx.nowSeconds()));
   return exitCode;
+}
+function promote(ctx, request) {
+  const next = request.promotion?.to;
+  if (next === void 0 || ctx.report.outcome !== 'succeeded') return;
+  ctx.io.setOutput(STEP_OUTPUTS.promoteTo, next);
+  ctx.io.setOutput(STEP_OUTPUTS.environment, request.environment);
+  ctx.io.setOutput(STEP_OUTPUTS.modelName, request.modelName);
+  ctx.io.setOutput(STEP_OUTPUTS.modelVersion, request.modelVersion);
+  ctx.report.details.push(
+    `Promoted to ${next}: the next job rolls out ${request.modelName} version ${request.modelVersion} there, once its reviewers approve.`,
+  );
 }
 function newReport(inputs, startedAt) {
   return {
@@ -2344,6 +2597,9 @@ function newReport(inputs, startedAt) {
     eventTime: inputs.request.eventTime,
     endpoint: '',
     deployment: '',
+    source: '',
+    promotedFrom: '',
+    promotedFromUrl: '',
     trafficBefore: '',
     trafficAfter: '',
     deploymentsBefore: '',
@@ -2429,6 +2685,9 @@ function checked(ctx, inputs, phase) {
     case 'found':
       ctx.report.endpoint = lookup.target.endpoint;
       ctx.report.deployment = deploymentName(request.modelVersion);
+      ctx.report.source = request.source.label;
+      ctx.report.promotedFrom = request.source.promotedFrom ?? '';
+      ctx.report.promotedFromUrl = inputs.promotedInRun ? request.runUrl : '';
       return { request, target: lookup.target };
   }
 }

@@ -508,7 +508,7 @@ export const ENVIRONMENT_REFUSALS: readonly Refusal[] = [
       c.extra = true;
     },
     [
-      `${ENV_FILE}: extra: is not a known field; expected one of $schema, azure, github, auth, role, targets, namePrefix, tags, trigger, backend`,
+      `${ENV_FILE}: extra: is not a known field; expected one of $schema, azure, github, auth, role, targets, promotion, namePrefix, tags, trigger, backend`,
       `${ENV_FILE}: github.owner: "bad owner" is not accepted; expected a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen`,
       `${ENV_FILE}: auth.mode: "sso" is not accepted; expected one of "oidc", "client-secret"`,
       `${ENV_FILE}: targets[0].endpoint: "x" is not accepted; expected an online endpoint name: 3-32 letters, digits or "-", starting with a letter and not ending with "-"`,

@@ -63,6 +63,15 @@ export interface FakeState {
   calls: string[][];
   /** Calls per command so far, for `Fault.at`. */
   counts: Record<string, number>;
+  /** Registries by name: the regions they replicate to. */
+  registries?: Record<string, { locations: string[] }>;
+  /** Workspaces' regions (default: japaneast). */
+  locations?: Record<string, string>;
+  /**
+   * Role assignments, when the test models them: client id → scopes it may use,
+   * "workspace:<name>", "registry:<name>:read", "registry:<name>:write". Unset: all allowed.
+   */
+  access?: Record<string, string[]>;
 }
 
 /** Something that goes wrong on a call ("ml online-endpoint update", the n-th one). */
@@ -96,6 +105,7 @@ export const DURATION_MS: Readonly<Record<string, number>> = {
   'ml online-deployment list': 2_000,
   'ml online-deployment create': 600_000,
   'ml online-deployment delete': 120_000,
+  'ml model share': 180_000,
 };
 
 /** How long Azure takes to accept an operation that the caller does not wait for. */
@@ -230,7 +240,12 @@ export class FakeAzureMl implements Az {
     if (command === 'extension add') return this.wait(command, ok());
     if (!command.startsWith('ml '))
       return error(`fake az: command '${command}' is not implemented`, 2);
-    for (const name of ['--subscription', '--resource-group', '--workspace-name']) {
+    const scope = SCOPE_OPTIONS[command] ?? [
+      '--subscription',
+      '--resource-group',
+      '--workspace-name',
+    ];
+    for (const name of scope) {
       if (typeof options[name] !== 'string') return error(`fake az: '${command}' needs ${name}`, 2);
     }
     if (
@@ -249,7 +264,13 @@ export class FakeAzureMl implements Az {
     }
     if (fault?.kind === 'throttled')
       return error('(TooManyRequests) Too many requests. Retry after 30 seconds.');
-    const workspace = String(options['--workspace-name']);
+    const workspace = String(options['--workspace-name'] ?? options['--name']);
+    const denied = this.denied(command, options, workspace);
+    if (denied) {
+      return error(
+        `(AuthorizationFailed) The client '${this.state.session.client}' does not have authorization over scope '${denied}'.`,
+      );
+    }
     const handler = HANDLERS[command];
     if (!handler) return error(`fake az: command '${command}' is not implemented`, 2);
     return handler(this, { command, options, workspace, fault });
@@ -316,6 +337,26 @@ export class FakeAzureMl implements Az {
     return this.wait(call.command, answer);
   }
 
+  /** The scope the signed-in client lacks for this call, if the test models access. */
+  private denied(command: string, options: Options, workspace: string): string | undefined {
+    const granted = this.state.access?.[this.state.session?.client ?? ''];
+    if (!this.state.access) return undefined;
+    const registry = options['--registry-name'];
+    const needed =
+      typeof registry !== 'string'
+        ? [`workspace:${workspace}`]
+        : command === 'ml model share'
+          ? [`workspace:${workspace}`, `registry:${registry}:write`]
+          : [`registry:${registry}:read`];
+    if (command === 'ml registry show')
+      needed.splice(0, 1, `registry:${String(options['--name'])}:read`);
+    return needed.find(
+      (scope) =>
+        !(granted ?? []).includes(scope) &&
+        !(scope.endsWith(':read') && granted?.includes(scope.replace(/:read$/, ':write'))),
+    );
+  }
+
   endpointsOf(workspace: string): Record<string, FakeEndpoint> {
     return (this.state.endpoints[workspace] ??= {});
   }
@@ -338,6 +379,12 @@ interface Call {
 type Handler = (fake: FakeAzureMl, call: Call) => Answer | { cancelled: true };
 
 /** The commands whose operation goes on in Azure when the command is stopped. */
+/** Commands that do not name a workspace: what they need instead. */
+const SCOPE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  'ml registry show': ['--subscription', '--resource-group', '--name'],
+  'ml workspace show': ['--subscription', '--resource-group', '--name'],
+};
+
 const CHANGES = new Set([
   'ml online-endpoint update',
   'ml online-deployment create',
@@ -451,6 +498,34 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     return fake.wait(command, ok(JSON.stringify(list)));
   },
   'ml online-deployment create': createDeployment,
+  'ml model share': (fake, { command, options, workspace, fault }) => {
+    const [name, version] = [str(options, '--name'), str(options, '--version')];
+    const registry = str(options, '--registry-name');
+    if (options['--share-with-name'] !== name || options['--share-with-version'] !== version) {
+      return error('fake az: share under the same name and version', 2);
+    }
+    if (!fake.state.registries?.[registry]) return notFound(`Registry ${registry}`);
+    if (!(fake.state.models[workspace]?.[name] ?? []).includes(version)) {
+      return error('(UserError) The source model version does not exist.');
+    }
+    const copies = ((fake.state.models[`registry:${registry}`] ??= {})[name] ??= []);
+    if (copies.includes(version))
+      return error('A model with this name and version already exists in registry');
+    if (fault?.kind === 'fail') return error('(fake az) injected failure: the copy failed');
+    copies.push(version);
+    return fake.wait(command, ok());
+  },
+  'ml registry show': (fake, { command, options }) => {
+    const name = str(options, '--name');
+    const registry = fake.state.registries?.[name];
+    if (!registry) return notFound(`Registry ${name}`);
+    const replication = registry.locations.map((location) => ({ location }));
+    return fake.wait(command, ok(JSON.stringify({ name, replication_locations: replication })));
+  },
+  'ml workspace show': (fake, { command, workspace }) => {
+    const location = fake.state.locations?.[workspace] ?? 'japaneast';
+    return fake.wait(command, ok(JSON.stringify({ name: workspace, location })));
+  },
   'ml online-deployment delete': (fake, call) => {
     const endpointName = str(call.options, '--endpoint-name');
     const endpoint = fake.endpointsOf(call.workspace)[endpointName];

@@ -13,13 +13,14 @@
  * and setup-node throw: the test must not pass over an action it does not model.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { parse } from 'yaml';
 
+import { COMMITTED_FILES } from '../../lib/workflow-contract';
 import { condition, interpolate, type Contexts, type JobStatus } from './gh-expressions';
 
 interface StepSpec {
@@ -33,13 +34,26 @@ interface StepSpec {
 }
 
 interface JobSpec {
+  /** A reusable workflow (`./.github/workflows/x.yml`), with its inputs. */
+  uses?: string;
+  with?: Record<string, unknown>;
   if?: string;
   needs?: string | string[];
   environment?: string | { name: string };
   permissions?: Record<string, string>;
   env?: Record<string, string>;
   outputs?: Record<string, string>;
-  steps: StepSpec[];
+  steps?: StepSpec[];
+}
+
+interface WorkflowSpec {
+  on?: {
+    workflow_call?: {
+      inputs?: Record<string, { default?: unknown }>;
+      outputs?: Record<string, { value: string }>;
+    };
+  };
+  jobs: Record<string, JobSpec>;
 }
 
 export interface StepResult {
@@ -77,7 +91,7 @@ export interface RunnerOptions {
   readonly runId?: string;
   readonly runAttempt?: string;
   /** Whether the environment's reviewers approve the job (default: yes). */
-  readonly approve?: (job: string, environment: string) => boolean;
+  readonly approve?: (job: string, environment: string) => boolean | Promise<boolean>;
   /** Called with each chunk a step prints on stderr; returning a reason interrupts it. */
   readonly interrupt?: (
     job: string,
@@ -86,34 +100,107 @@ export interface RunnerOptions {
   ) => 'cancel' | 'timeout' | undefined;
   /** SIGINT → SIGTERM → SIGKILL delays (the runner's: 7.5 s, 2.5 s); tests shorten them. */
   readonly signalDelaysMs?: readonly [number, number];
+  /**
+   * Runs a `run:` step in the test's process instead of bash, when it returns a result (the
+   * rollout's phases, without a Node.js start each); undefined: bash runs it.
+   */
+  readonly inProcess?: (
+    run: string,
+    env: Record<string, string>,
+  ) => Promise<{ exitCode: number; stdout: string; stderr: string }> | undefined;
 }
 
 export const ID_TOKEN = 'fake.github-oidc.token';
 
+/**
+ * A target repository's checkout in a new temporary folder: the files the stack commits (as
+ * this repository has them) and `files` (each holding a line). Returns the folder it is in.
+ */
+export function checkout(
+  prefix: string,
+  files: readonly string[],
+): { dir: string; checkout: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const root = join(dir, 'repo');
+  const project = join(__dirname, '..', '..');
+  for (const file of [...files, ...COMMITTED_FILES.map((f) => f.path)]) {
+    mkdirSync(join(root, file, '..'), { recursive: true });
+  }
+  for (const file of files) writeFileSync(join(root, file), 'name: x\n');
+  for (const f of COMMITTED_FILES) copyFileSync(join(project, f.source), join(root, f.path));
+  return { dir, checkout: root };
+}
+
 /** Runs every job of the workflow; returns each job's result. */
 export async function runWorkflow(options: RunnerOptions): Promise<Record<string, JobResult>> {
-  const spec = parse(readFileSync(options.workflow, 'utf8')) as { jobs: Record<string, JobSpec> };
+  const spec = parse(readFileSync(options.workflow, 'utf8')) as WorkflowSpec;
   const server = createServer((_request, response) => {
     response.setHeader('Content-Type', 'application/json');
     response.end(JSON.stringify({ value: ID_TOKEN }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  const results: Record<string, JobResult> = {};
   try {
-    for (const name of jobOrder(spec.jobs)) {
-      results[name] = await runJob(
-        name,
-        spec.jobs[name],
-        results,
-        options,
-        `http://127.0.0.1:${port}/token?x=1`,
-      );
-    }
+    const inputs = options.event.name === 'workflow_dispatch' ? options.event.inputs : {};
+    return await runJobs(spec, inputs, options, `http://127.0.0.1:${port}/token?x=1`);
   } finally {
     server.close();
   }
+}
+
+/** The jobs of one workflow, in `needs` order, with `inputs` as its inputs context. */
+async function runJobs(
+  spec: WorkflowSpec,
+  inputs: Record<string, unknown>,
+  options: RunnerOptions,
+  tokenUrl: string,
+): Promise<Record<string, JobResult>> {
+  const results: Record<string, JobResult> = {};
+  for (const name of jobOrder(spec.jobs)) {
+    results[name] = await runJob(name, spec.jobs[name], results, inputs, options, tokenUrl);
+  }
   return results;
+}
+
+/**
+ * A job that calls a reusable workflow: its inputs from `with` (defaults for the rest), its
+ * jobs run as the caller's, its outputs from `on.workflow_call.outputs`.
+ */
+async function callWorkflow(
+  job: JobSpec,
+  early: Contexts,
+  options: RunnerOptions,
+  tokenUrl: string,
+): Promise<JobResult> {
+  const called = parse(
+    readFileSync(join(options.checkout, job.uses ?? ''), 'utf8'),
+  ) as WorkflowSpec;
+  const declared = called.on?.workflow_call?.inputs ?? {};
+  const inputs = Object.fromEntries(
+    Object.entries(declared).map(([k, spec]) => {
+      const given = job.with?.[k];
+      return [
+        k,
+        given === undefined
+          ? (spec.default ?? '')
+          : typeof given === 'string'
+            ? interpolate(given, early)
+            : given,
+      ];
+    }),
+  );
+  const results = await runJobs(called, inputs, options, tokenUrl);
+  const all = Object.values(results);
+  const outputs = Object.fromEntries(
+    Object.entries(called.on?.workflow_call?.outputs ?? {}).map(([k, o]) => [
+      k,
+      interpolate(o.value, { jobs: results }),
+    ]),
+  );
+  const status =
+    all.find((r) => r.status !== 'success' && r.status !== 'skipped')?.status ?? 'success';
+  const first = all[0];
+  return { ...first, status, outputs };
 }
 
 function jobOrder(jobs: Record<string, JobSpec>): string[] {
@@ -133,6 +220,7 @@ function baseContexts(
   options: RunnerOptions,
   results: Record<string, JobResult>,
   job: JobSpec,
+  inputs: Record<string, unknown>,
 ): Contexts {
   const event = options.event;
   const needs = Object.fromEntries(
@@ -148,7 +236,7 @@ function baseContexts(
       run_id: options.runId ?? '4242',
       run_attempt: options.runAttempt ?? '1',
     },
-    inputs: event.name === 'workflow_dispatch' ? event.inputs : {},
+    inputs,
     needs,
     vars: options.vars[''] ?? {},
     secrets: options.secrets?.[''] ?? {},
@@ -159,18 +247,22 @@ async function runJob(
   name: string,
   job: JobSpec,
   results: Record<string, JobResult>,
+  inputs: Record<string, unknown>,
   options: RunnerOptions,
   tokenUrl: string,
 ): Promise<JobResult> {
   const skipped: JobResult = { status: 'skipped', steps: {}, outputs: {}, summary: '' };
   const needsFailed = needsOf(job).some((n) => results[n].status !== 'success');
-  const early = baseContexts(options, results, job);
+  // A job after a skipped or failed one is skipped, unless its condition says otherwise.
+  const early = baseContexts(options, results, job, inputs);
+  if (needsFailed && !/\b(always|failure|cancelled)\(\)/.test(job.if ?? '')) return skipped;
   if (!condition(job.if, early, needsFailed ? 'failure' : 'success')) return skipped;
+  if (job.uses !== undefined) return callWorkflow(job, early, options, tokenUrl);
   const environmentSpec =
     typeof job.environment === 'object' ? job.environment.name : job.environment;
   const environment =
     environmentSpec === undefined ? undefined : interpolate(environmentSpec, early);
-  if (environment !== undefined && !(options.approve?.(name, environment) ?? true)) {
+  if (environment !== undefined && !((await options.approve?.(name, environment)) ?? true)) {
     return { ...skipped, status: 'failure', environment };
   }
   const vars = { ...(options.vars[''] ?? {}), ...(environment ? options.vars[environment] : {}) };
@@ -196,7 +288,7 @@ async function runJob(
     job.permissions?.['id-token'] === 'write'
       ? { ACTIONS_ID_TOKEN_REQUEST_URL: tokenUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' }
       : {};
-  for (const [index, step] of job.steps.entries()) {
+  for (const [index, step] of (job.steps ?? []).entries()) {
     const key = step.id ?? step.name ?? `step-${index}`;
     if (!condition(step.if, contexts(), status)) {
       steps[key] = { outcome: 'skipped', stdout: '', stderr: '', outputs: {} };
@@ -226,9 +318,10 @@ async function runJob(
         Object.entries(step.env ?? {}).map(([k, v]) => [k, interpolate(String(v), contexts())]),
       ),
     };
-    const result = await runStep(step, env, options, (text) =>
-      options.interrupt?.(name, key, text),
-    );
+    const here = options.inProcess?.(step.run ?? '', env);
+    const result = here
+      ? await inProcessStep(here)
+      : await runStep(step, env, options, (text) => options.interrupt?.(name, key, text));
     if (result.interrupted === 'timeout' && step['timeout-minutes'] === undefined) {
       throw new Error(`step ${key} has no timeout-minutes to time out`);
     }
@@ -242,6 +335,15 @@ async function runJob(
   const summary = readFileSync(files.summary, 'utf8');
   rmSync(temp, { recursive: true, force: true });
   return { status, environment, steps, outputs, summary };
+}
+
+async function inProcessStep(
+  done: Promise<{ exitCode: number; stdout: string; stderr: string }>,
+): Promise<StepResult & { interrupted?: 'cancel' | 'timeout' }> {
+  const r = await done;
+  // 130: the step stopped on a cancel (the in-process run was aborted).
+  const outcome = r.exitCode === 0 ? 'success' : r.exitCode === 130 ? 'cancelled' : 'failure';
+  return { ...r, outcome, interrupted: r.exitCode === 130 ? 'cancel' : undefined };
 }
 
 function readOutputs(file: string): Record<string, string> {
