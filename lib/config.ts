@@ -204,8 +204,8 @@ export const environmentSchema = object({
       ),
       deployers: optional(
         principals('deployer'),
-        "Object IDs of the principals that run `cdktf deploy` for this environment (in a team: the bootstrap's `apply_principal_object_id`, plus any person who deploys by hand). They own the deploy identity's application and service principal and may write the dispatch token. When set, a plan by any other principal fails with its object ID, unless `TF_VAR_read_only_plan=true` says it only reads.",
-        { default: [], defaultText: 'whoever runs Terraform' },
+        "Object IDs of the principals that run `cdktf deploy` for this environment (in a team: the bootstrap's `apply_principal_object_id`, plus any person who deploys by hand). They own the deploy identity's application and service principal and may write the dispatch token. When set, a plan by any other principal fails with its object ID, unless `TF_VAR_read_only_plan=true` says it only reads. When left out, the first principal that applies is recorded, and a plan by anyone else fails (Entra ID would leave the first without ownership): set this list to let several people deploy.",
+        { default: [], defaultText: 'whoever applies first' },
       ),
     }),
     'The Azure side: where the workspace is and who deploys.',
@@ -237,12 +237,12 @@ export const environmentSchema = object({
       ),
       workflowDelivery: optional(
         oneOf(['commit', 'pull-request']),
-        `How the workflow files reach the branch. \`commit\`: committed straight to it (a branch rule that requires pull requests refuses that, unless the GitHub token's owner may bypass the rule: see the README). \`pull-request\`: committed to the branch \`${WORKFLOW_UPDATE_BRANCH}\`, with a pull request to the branch that someone merges; a new one opens whenever the files change. The environment's variables and secrets still change at deploy, before the merge. Switching deletes no file: Terraform forgets the other way's files, which stay where they are; switching to \`commit\` closes the pull request if it is still open.`,
+        `How the workflow files reach the branch. \`commit\`: committed straight to it (a branch rule that requires pull requests refuses that, unless the GitHub token's owner may bypass the rule: see the README). \`pull-request\`: committed to the branch \`${WORKFLOW_UPDATE_BRANCH}\`, with a pull request to the branch that someone merges; the branch is created from the base branch's head (again after a merge deleted it), and a pull request opens while the base lacks the files as committed. The environment's variables and secrets still change at deploy, before the merge. Switching deletes no file: Terraform forgets the other way's files, which stay where they are; switching to \`commit\` closes the pull request if it is still open.`,
         { default: 'commit' },
       ),
       oidcSubject: optional(
         oidcSubjectForm,
-        'Which OIDC subject form the deploy identity trusts: `legacy` (`repo:OWNER/REPO:...`), `immutable` (`repo:OWNER@ID/REPO@ID:...`, repositories created, renamed or transferred since mid-2026, or opted in), or `both`. Narrow it once you know which one your repository uses.',
+        'Which OIDC subject form the deploy identity trusts: `legacy` (`repo:OWNER/REPO:...`), `immutable` (`repo:OWNER@ID/REPO@ID:...`, repositories created, renamed or transferred since mid-2026, or opted in), or `both`. Every plan asks GitHub which form the tokens of the repository carry: with `both` the identity trusts exactly that form (both only when GitHub does not say); a setting GitHub contradicts, or a custom subject template, fails the plan.',
         { default: DEFAULT_OIDC_SUBJECT },
       ),
       requiredReviewers: optional(
