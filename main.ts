@@ -12,6 +12,9 @@
  *
  * `--remove-stale` (what `npm run synth` passes) also deletes the synthesized JSON of the
  * stacks of earlier runs that this run did not write (their `.terraform` and state stay).
+ *
+ * `run` takes the environment and arguments as values, so the tests call it in their own
+ * process; the entry at the end hands it process.env.
  */
 import {
   closeSync,
@@ -72,18 +75,20 @@ const fromRoot = (path: string) => resolve(projectRoot, path);
  * at most one byte more than a configuration file may have, so a huge file costs nothing
  * (lib/json-source.ts refuses it, and says why).
  */
-const sources = new Map<string, Source | Error>();
-function readSource(file: string): Source {
-  if (!sources.has(file)) {
-    try {
-      sources.set(file, readBytes(fromRoot(file)));
-    } catch (e) {
-      sources.set(file, e as Error);
+function sourceReader(): (file: string) => Source {
+  const sources = new Map<string, { source: Source } | { error: unknown }>();
+  return (file) => {
+    if (!sources.has(file)) {
+      try {
+        sources.set(file, { source: readBytes(fromRoot(file)) });
+      } catch (error) {
+        sources.set(file, { error });
+      }
     }
-  }
-  const source = sources.get(file)!;
-  if (source instanceof Error) throw source;
-  return source;
+    const read = sources.get(file)!;
+    if ('error' in read) throw read.error;
+    return read.source;
+  };
 }
 
 function readBytes(path: string): Uint8Array {
@@ -115,7 +120,7 @@ function kindOf(path: string): PathKind {
 }
 
 /** Whether a `.json` file of the folder is JSON of another kind (package.json, tsconfig.json). */
-function isOtherJsonFile(file: string): boolean {
+function isOtherJsonFile(file: string, readSource: (file: string) => Source): boolean {
   let source: Source;
   try {
     source = readSource(file);
@@ -131,6 +136,7 @@ function bootstrapConfig(
   configDir: string,
   available: readonly string[],
   problems: string[],
+  readSource: (file: string) => Source,
 ): BootstrapConfig | undefined {
   const file = `${configDir}/${BOOTSTRAP_FILE_NAME}.json`;
   let source: Source;
@@ -177,9 +183,33 @@ function removeStale(outdir: string, written: readonly string[]): string[] {
     });
 }
 
-function main(): void {
+/** How the app is run: its environment variables, arguments and output. */
+export interface RunOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly argv: readonly string[];
+  /** Where the stacks go; default: cdktf's (CDKTF_OUTDIR, else cdktf.out). */
+  readonly outdir?: string;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** Synthesizes the selected stacks; returns the exit status (1: a configuration problem). */
+export function run(options: RunOptions): number {
+  try {
+    synthesize(options);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    // A user's mistake: the problems (and any warning), no stack trace, nothing written.
+    options.stderr([e.message, ...e.warnings.map(warning)].map((l) => `${l}\n`).join(''));
+    return 1;
+  }
+}
+
+function synthesize({ env, argv, outdir: out, stdout }: RunOptions): void {
+  const readSource = sourceReader();
   const problems: string[] = [];
-  const folder = checkConfigDir(process.env[CONFIG_DIR_VARIABLE], kindOf, projectRoot);
+  const folder = checkConfigDir(env[CONFIG_DIR_VARIABLE], kindOf, projectRoot);
   if ('problem' in folder) throw new ConfigError([folder.problem]);
   // As users write it: messages name files the way they see them in the tree.
   const configDir = folder.dir;
@@ -194,10 +224,12 @@ function main(): void {
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length))
     .sort();
-  const otherJson = json.filter((n) => n !== BOOTSTRAP_FILE_NAME && isOtherJsonFile(fileOf(n)));
+  const otherJson = json.filter(
+    (n) => n !== BOOTSTRAP_FILE_NAME && isOtherJsonFile(fileOf(n), readSource),
+  );
   const available = json.filter((n) => !otherJson.includes(n));
   const selection = parseEnvironmentSelection(
-    process.env[ENVIRONMENTS_VARIABLE],
+    env[ENVIRONMENTS_VARIABLE],
     available,
     configDir,
     otherJson,
@@ -205,7 +237,7 @@ function main(): void {
   problems.push(...selection.problems);
   const selected = selection.names.filter((n) => n !== BOOTSTRAP_FILE_NAME).map(fileOf);
   const bootstrap = selection.names.includes(BOOTSTRAP_FILE_NAME)
-    ? bootstrapConfig(configDir, available, problems)
+    ? bootstrapConfig(configDir, available, problems, readSource)
     : undefined;
   // The bootstrap's environments are loaded too: its identities get rights on each of them.
   const bootstrapFiles = (bootstrap?.environments ?? [])
@@ -228,7 +260,7 @@ function main(): void {
     problems.push(...checkBootstrapAgainstEnvironments(bootstrap, bootstrapEnvironments));
   if (problems.length) throw new ConfigError(problems, warnings);
 
-  const app = new App({ stackTraces: false });
+  const app = new App({ stackTraces: false, ...(out === undefined ? {} : { outdir: out }) });
   const committedFiles = loadCommittedFiles(projectRoot);
   const written: string[] = [];
   for (const config of configs.filter((c) => selected.includes(c.file))) {
@@ -255,10 +287,10 @@ function main(): void {
       .filter((n) => available.includes(n) && !selection.names.includes(n))
       .map((environment) => ({ stack: stackName(environment), environment })),
   );
-  if (process.argv.includes('--remove-stale')) lines.push(...removeStale(outdir, written));
+  if (argv.includes('--remove-stale')) lines.push(...removeStale(outdir, written));
   // On stdout: cdktf shows the app's stdout, and its stderr only when the app fails
   // (@cdktf/commons src/util.js, shell()).
-  process.stdout.write([...warnings.map(warning), ...lines].map((l) => `${l}\n`).join(''));
+  stdout([...warnings.map(warning), ...lines].map((l) => `${l}\n`).join(''));
 }
 
 /** A warning as printed: the configuration is accepted, but something may fail later. */
@@ -266,11 +298,11 @@ function warning(text: string): string {
   return `warning: ${text}`;
 }
 
-try {
-  main();
-} catch (e) {
-  if (!(e instanceof ConfigError)) throw e;
-  // A user's mistake: the problems (and any warning), no stack trace, nothing written.
-  process.stderr.write([e.message, ...e.warnings.map(warning)].map((l) => `${l}\n`).join(''));
-  process.exitCode = 1;
+if (require.main === module) {
+  process.exitCode = run({
+    env: process.env,
+    argv: process.argv.slice(2),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
 }

@@ -40,11 +40,9 @@ function withoutVersion(file: string): { json: any; version: string } {
 function buildOnCdktn(): string {
   const app = join(projectRoot, 'dist', 'cdktn', 'main.js');
   execFileSync(
-    'npm',
-    ['run', '--silent', 'build', '--', '--alias:cdktf=cdktn', `--outfile=${app}`],
-    {
-      cwd: projectRoot,
-    },
+    process.execPath,
+    ['scripts/app.js', '--build', '--alias:cdktf=cdktn', `--outfile=${app}`],
+    { cwd: projectRoot },
   );
   return app;
 }

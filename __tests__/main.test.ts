@@ -10,29 +10,43 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { run } from '../main';
 import { projectRoot } from './support/synth';
 
 const cdktfJson = JSON.parse(readFileSync(join(projectRoot, 'cdktf.json'), 'utf8'));
 const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
 
-test('the cdktf.json app command is `npm run build` followed by the compiled app', () => {
-  // One build command (package.json), which the CDK Terrain switch changes in one place.
-  expect(cdktfJson.app).toBe('npm run --silent build && node dist/main.js');
-  expect(packageJson.scripts.synth).toBe(
-    'npm run --silent build && node dist/main.js --remove-stale',
-  );
+test('cdktf, npm run synth and npm run build all go through the one launcher', () => {
+  // One build definition (scripts/app.js OPTIONS), which the CDK Terrain switch changes once.
+  expect(cdktfJson.app).toBe('node scripts/app.js');
+  expect(packageJson.scripts.synth).toBe('node scripts/app.js --remove-stale');
+  expect(packageJson.scripts.build).toBe('node scripts/app.js --build');
 });
 
-// The app command's first half, `npm run build`, ran once before the tests, silently
-// (support/build-app.js); the runs below are its second half, `node dist/main.js`.
-
-/** Runs the compiled app as `cdktf synth` does, in a fresh outdir (or the one given). */
+/**
+ * Runs the app in this process (main.ts `run`, what `node dist/main.js` runs with process.env),
+ * in a fresh outdir (or the one given). A few tests below run the compiled app as a process.
+ */
 function runApp(
   env: Record<string, string>,
   outdir = join(mkdtempSync(join(tmpdir(), 'aml-synth-')), 'out'),
   args: string[] = [],
 ) {
-  const r = spawnSync(process.execPath, ['dist/main.js', ...args], {
+  let stdout = '';
+  let stderr = '';
+  const status = run({
+    env,
+    argv: args,
+    outdir,
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  });
+  return { status, stdout, stderr, outdir };
+}
+
+// The app command as cdktf runs it; the bundle is fresh (support/build-app.js built it).
+function runProcess(env: Record<string, string>, outdir: string, node: string[] = []) {
+  const r = spawnSync(process.execPath, [...node, 'scripts/app.js'], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, CDKTF_OUTDIR: outdir, ...env },
     encoding: 'utf8',
@@ -52,7 +66,8 @@ function treeOf(dir: string): Record<string, string> {
 }
 
 test('with nothing set, the example alone synthesizes (the quick start), and says how to reach the others', () => {
-  const r = runApp({});
+  // As cdktf runs it: the compiled app, in a process, its output folder from CDKTF_OUTDIR.
+  const r = runProcess({}, join(mkdtempSync(join(tmpdir(), 'aml-synth-')), 'out'));
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(readdirSync(join(r.outdir, 'stacks'))).toEqual(['aml-deploy-example']);
@@ -122,7 +137,12 @@ test('bad configuration: every problem on stderr, no stack trace, exit 1, nothin
     join(dir, 'staging.json'),
     JSON.stringify({ ...example, github: { ...example.github, owner: 'a b' }, targets: [] }),
   );
-  const r = runApp({ AML_DEPLOY_CONFIG_DIR: dir, AML_DEPLOY_ENVIRONMENTS: 'staging,nope' });
+  // The compiled app, in a process: exit status 1, the problems on stderr, no stack trace.
+  const outdir = join(dir, 'out');
+  const r = runProcess(
+    { AML_DEPLOY_CONFIG_DIR: dir, AML_DEPLOY_ENVIRONMENTS: 'staging,nope' },
+    outdir,
+  );
   expect(r.status).toBe(1);
   expect(r.stdout).toBe('');
   expect(r.stderr).toBe(
@@ -310,16 +330,11 @@ describe('folders and files that are not what they seem', () => {
     // Refused before it is parsed: the previous version took 745 MB to say so.
     const big = { ...example, tags: { notes: 'x'.repeat(10_000_000) } };
     writeFileSync(join(dir, 'big.json'), JSON.stringify(big));
-    const r = spawnSync(process.execPath, ['--max-old-space-size=64', 'dist/main.js'], {
-      cwd: projectRoot,
-      env: {
-        PATH: process.env.PATH,
-        AML_DEPLOY_CONFIG_DIR: dir,
-        AML_DEPLOY_ENVIRONMENTS: 'loop,utf,big',
-        CDKTF_OUTDIR: join(dir, 'out'),
-      },
-      encoding: 'utf8',
-    });
+    const r = runProcess(
+      { AML_DEPLOY_CONFIG_DIR: dir, AML_DEPLOY_ENVIRONMENTS: 'loop,utf,big' },
+      join(dir, 'out'),
+      ['--max-old-space-size=64'],
+    );
     expect(r.stderr).toBe(
       [
         'Invalid configuration:',

@@ -5,8 +5,8 @@
  * that need Azure or GitHub are checked against what ran before them. A command this test
  * does not know fails it, so the README cannot drift from what works.
  *
- * Cost: the app is the bundle globalSetup built (support/build-app.js); the synth script runs
- * without its build step, and `npm run x` runs its script the way npm does, without npm.
+ * Cost: the first synth builds the app in the copy, as on a fresh clone (scripts/app.js), and
+ * `npm run x` runs its script the way npm does, without npm.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -70,17 +70,15 @@ function fill(command: string): string {
   });
 }
 
-/** A copy of the project as a clone has it, installed and built. */
+/** A copy of the project as a clone has it, installed: its first synth builds the app. */
 function cloneLike(): string {
   const dir = mkdtempSync(join(tmpdir(), 'readme-first-deploy-'));
   for (const file of cloneFiles()) {
     mkdirSync(join(dir, dirname(file)), { recursive: true });
     copyFileSync(join(root, file), join(dir, file));
   }
-  // What `npm ci` and the app's build leave there.
+  // What `npm ci` leaves there.
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  mkdirSync(join(dir, 'dist'));
-  copyFileSync(join(root, 'dist', 'main.js'), join(dir, 'dist', 'main.js'));
   return dir;
 }
 
@@ -111,11 +109,8 @@ function npmRun(
   const m = /^((?:[A-Z_]+=\S* )*)npm run ([\w:-]+)(?: -- (.*))?$/.exec(command);
   if (!m) throw new Error(`not an npm run command: ${command}`);
   const scripts = JSON.parse(readFileSync(join(state.dir, 'package.json'), 'utf8')).scripts;
-  let script: string | undefined = scripts[m[2]];
+  const script: string | undefined = scripts[m[2]];
   if (script === undefined) throw new Error(`package.json has no script ${m[2]}: ${command}`);
-  // Built once for the whole test run (globalSetup): the rest of the script is the app.
-  const build = 'npm run --silent build && ';
-  if (script.startsWith(build)) script = script.slice(build.length);
   const r = spawnSync('sh', ['-c', `${m[1]}${script}${m[3] ? ` ${m[3]}` : ''}`], {
     cwd: state.dir,
     env: {

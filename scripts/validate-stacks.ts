@@ -96,7 +96,7 @@ export function validateStacks(out: string, prebuilt?: string): Result[] {
   // that a concurrent synth may be running.
   const app = prebuilt ?? join(root, 'dist', 'validate-stacks', 'main.js');
   if (!prebuilt) {
-    execFileSync('npm', ['run', '--silent', 'build', '--', `--outfile=${app}`], {
+    execFileSync(process.execPath, ['scripts/app.js', '--build', `--outfile=${app}`], {
       cwd: root,
       stdio: 'inherit',
     });
