@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import { bootstrapSchema, parseBootstrapConfig } from '../lib/bootstrap-config';
 import { environmentSchema, loadConfigs, parseEnvironmentConfig } from '../lib/config';
-import type { Rule } from '../lib/schema';
-import { SCHEMA_LIMITS, type SchemaLimit } from '../lib/schema-docs';
+import { integer, object, required, type Rule } from '../lib/schema';
+import { SCHEMA_LIMITS, configurationReference, type SchemaLimit } from '../lib/schema-docs';
 import { generatedFiles } from '../scripts/generate-docs';
 import {
   BOOTSTRAP,
@@ -192,4 +192,16 @@ test('the schemas carry every pattern the app checks: none left out for a flag o
   expect(environment.properties.github.properties.environment.pattern).toContain('\\p{Cc}');
   expect(environment.properties.role.pattern).toBeDefined();
   for (const p of patterns) expect(() => new RegExp(p, 'u')).not.toThrow();
+});
+
+test('a field without a description stops the reference instead of printing "undefined"', () => {
+  const rule = object({
+    documented: required(integer(0, 1), 'Has one.'),
+    bare: required(integer(0, 1)),
+  });
+  expect(() =>
+    configurationReference([
+      { title: 'T', path: 'p.json', intro: 'i', rule: rule as Rule<unknown> },
+    ]),
+  ).toThrow('bare has no description');
 });

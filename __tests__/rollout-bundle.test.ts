@@ -9,8 +9,11 @@ import { join } from 'node:path';
 
 import { BUNDLE_PATH, buildRollout } from '../rollout/build';
 import { environmentSchema } from '../lib/config';
+import type { Rule } from '../lib/schema';
+import { entries } from '../lib/schema-docs';
 import { modelVersion } from '../lib/dispatch-contract';
 import { COMMITTED_FILES } from '../lib/workflow-contract';
+import { PHASES } from '../rollout/run';
 
 const ROOT = join(__dirname, '..');
 
@@ -36,19 +39,25 @@ test('its first lines say it is generated, from what, and how to rebuild it', ()
   expect(head).toMatch(/^\/\/ Generated from the rollout\/ sources of aml-deploy-pipeline/);
   expect(head).toContain('Do not edit');
   expect(head).toContain('npm run build:rollout');
+  // The phases it takes, as rollout/run.ts defines them.
+  expect(head).toContain(`Usage: node rollout.js ${PHASES.join(' | ')} (`);
 });
 
 test('it is the rollout file the stack commits', () => {
   expect(COMMITTED_FILES.map((f) => f.source)).toContain(BUNDLE_PATH);
 });
 
-test('it carries the rules it checks with, not the configuration schema', () => {
+test('it carries the rules it checks with, not the descriptions of the reference', () => {
   // A reworded field description would otherwise change the file every target repository
-  // runs, and make the next deploy commit it there.
+  // runs, and make the next deploy commit it there. Every field at every depth, the target's
+  // fields (whose rules the rollout does use) included.
   const bundle = readFileSync(join(ROOT, BUNDLE_PATH), 'utf8');
-  for (const field of Object.values(environmentSchema.fields ?? {})) {
-    expect(bundle).not.toContain(field.description.slice(0, 60));
-  }
+  const described = entries(environmentSchema as Rule<unknown>).filter(
+    (e) => e.field.description !== undefined,
+  );
+  expect(described.map((e) => e.path)).toContain('targets[].observeMinutes');
+  const found = described.filter((e) => bundle.includes(e.field.description!.slice(0, 60)));
+  expect(found.map((e) => e.path)).toEqual([]);
   // Nor the region table, which only the configuration checks.
   expect(bundle).not.toContain('australiacentral');
   expect(bundle).toContain(modelVersion.expected);

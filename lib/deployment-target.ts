@@ -5,7 +5,18 @@
  * that document with these same rules before it calls Azure.
  */
 import { basename, extname } from 'node:path';
-import { integer, object, optional, record, required, text, type Infer, type Rule } from './schema';
+import {
+  described,
+  integer,
+  object,
+  optional,
+  record,
+  required,
+  text,
+  type Field,
+  type Infer,
+  type Rule,
+} from './schema';
 
 // Azure ML asset names: the REST API's pattern for workspace models is
 // ^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$; "." is accepted too because names registered through
@@ -48,45 +59,51 @@ function repoPath(extensions: readonly string[]): Rule<string> {
 
 /** The fields of a target other than its model, which keys the published document. */
 const TARGET_FIELDS = {
-  endpoint: required(
-    endpointName,
-    'Managed online endpoint that serves the model; created from `endpointSpec` when missing. One endpoint serves one model.',
-  ),
-  endpointSpec: required(
-    repoPath(['.yml', '.yaml']),
-    'Path of the endpoint YAML (`az ml online-endpoint create --file`) in the target repository.',
-  ),
-  deploymentSpec: required(
-    repoPath(['.yml', '.yaml']),
-    'Path of the deployment YAML (`az ml online-deployment create --file`) in the target repository; the model is set by the rollout.',
-  ),
-  smokeTestRequest: optional(
-    repoPath(['.json']),
-    'Path of a sample request in the target repository: the new deployment must answer it before it gets traffic.',
-    { defaultText: 'no smoke test' },
-  ),
-  canaryPercent: optional(
-    integer(0, 99),
-    'Share of traffic the new deployment gets first, before 100 % (only when another deployment serves).',
-    { default: 0 },
-  ),
-  observeMinutes: optional(
-    integer(0, 30),
-    'Minutes the canary serves before the full shift; then the new deployment must still be provisioned, hold its share and answer the smoke test again. Only with `canaryPercent` above 0.',
-    { default: 0 },
-  ),
-  keepDeployments: optional(
-    integer(1, 10),
-    'Earlier deployments of the model kept (without traffic) after a successful rollout, for a quick rollback.',
-    { default: 1 },
-  ),
+  endpoint: required(endpointName),
+  endpointSpec: required(repoPath(['.yml', '.yaml'])),
+  deploymentSpec: required(repoPath(['.yml', '.yaml'])),
+  smokeTestRequest: optional(repoPath(['.json']), { defaultText: 'no smoke test' }),
+  canaryPercent: optional(integer(0, 99), { default: 0 }),
+  observeMinutes: optional(integer(0, 30), { default: 0 }),
+  keepDeployments: optional(integer(1, 10), { default: 1 }),
 } as const;
 
-/** One entry of `targets[]` in an environment file. */
-export const deploymentTarget = object({
-  model: required(modelName, 'Azure ML model name, exactly as registered.'),
-  ...TARGET_FIELDS,
-});
+/**
+ * What each field of a target means, for the configuration reference and editors. Apart
+ * from the rules because the rollout's bundle (workflows/rollout.js, committed in every
+ * target repository) takes the rules only: rewording a description must not change it.
+ */
+const TARGET_DOCS: { readonly [K in 'model' | keyof typeof TARGET_FIELDS]: string } = {
+  model: 'Azure ML model name, exactly as registered.',
+  endpoint:
+    'Managed online endpoint that serves the model; created from `endpointSpec` when missing. One endpoint serves one model.',
+  endpointSpec:
+    'Path of the endpoint YAML (`az ml online-endpoint create --file`) in the target repository.',
+  deploymentSpec:
+    'Path of the deployment YAML (`az ml online-deployment create --file`) in the target repository; the model is set by the rollout.',
+  smokeTestRequest:
+    'Path of a sample request in the target repository: the new deployment must answer it before it gets traffic.',
+  canaryPercent:
+    'Share of traffic the new deployment gets first, before 100 % (only when another deployment serves).',
+  observeMinutes:
+    'Minutes the canary serves before the full shift; then the new deployment must still be provisioned, hold its share and answer the smoke test again. Only with `canaryPercent` above 0.',
+  keepDeployments:
+    'Earlier deployments of the model kept (without traffic) after a successful rollout, for a quick rollback.',
+};
+
+type TargetShape = { readonly model: Field<string, 'required'> } & typeof TARGET_FIELDS;
+
+/**
+ * One entry of `targets[]` in an environment file. Pure, and built without a spread, so a
+ * bundle that does not use it (the rollout's) leaves it and the descriptions out.
+ */
+export const deploymentTarget = /* @__PURE__ */ object(
+  /* @__PURE__ */ described<TargetShape>(
+    TARGET_DOCS,
+    { model: /* @__PURE__ */ required(modelName) },
+    TARGET_FIELDS,
+  ),
+);
 export type DeploymentTarget = Infer<typeof deploymentTarget>;
 
 /** One entry of the `AML_DEPLOYMENT_TARGETS` document, which the model name keys. */

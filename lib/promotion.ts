@@ -24,9 +24,9 @@ export const registryName = text(
 
 /** An existing registry, as the published documents name it (every part given). */
 export const registryRef = object({
-  name: required(registryName, 'Name of the Azure ML registry.'),
-  resourceGroup: required(resourceGroup, 'Resource group of the registry.'),
-  subscriptionId: required(guid, 'Subscription of the registry.'),
+  name: required(registryName),
+  resourceGroup: required(resourceGroup),
+  subscriptionId: required(guid),
 });
 export type RegistryRef = Infer<typeof registryRef>;
 
@@ -39,19 +39,19 @@ export const MAX_PROMOTIONS = 3;
 
 /** AML_PROMOTION: the environment this one hands a passing version to. */
 export const promotionDocument = object({
-  to: required(githubEnvironment, 'The GitHub environment of the next stage.'),
-  registry: optional(registryRef, 'The registry the version travels through.', {
-    defaultText: 'none: the two environments share a workspace',
-  }),
+  /** The GitHub environment of the next stage. */
+  to: required(githubEnvironment),
+  /** The registry the version travels through; none when the two share a workspace. */
+  registry: optional(registryRef),
 });
 export type PromotionDocument = Infer<typeof promotionDocument>;
 
 /** AML_PROMOTED_FROM: the environment that hands versions to this one. */
 export const promotedFromDocument = object({
-  from: required(githubEnvironment, 'The GitHub environment of the previous stage.'),
-  registry: optional(registryRef, 'The registry the version comes from.', {
-    defaultText: 'none: the two environments share a workspace',
-  }),
+  /** The GitHub environment of the previous stage. */
+  from: required(githubEnvironment),
+  /** The registry the version comes from; none when the two share a workspace. */
+  registry: optional(registryRef),
 });
 export type PromotedFromDocument = Infer<typeof promotedFromDocument>;
 

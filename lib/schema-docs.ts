@@ -57,7 +57,7 @@ interface Entry {
 }
 
 /** Every field, depth first in schema order; list items as `name[]`, record values as `name.<key>`. */
-function entries(rule: Rule<unknown>, prefix = ''): Entry[] {
+export function entries(rule: Rule<unknown>, prefix = ''): Entry[] {
   return Object.entries((rule.fields ?? {}) as Shape).flatMap(([key, field]) => {
     const path = prefix ? `${prefix}.${key}` : key;
     let inner = field.rule;
@@ -104,6 +104,7 @@ export function configurationReference(files: readonly SchemaFile[]): string {
       const accepted = rule.fields
         ? ''
         : ` Accepts ${rule.expected}.${refined.length ? ` Also required: ${refined.join('; ')}.` : ''}`;
+      if (field.description === undefined) throw new Error(`${path} has no description`);
       lines.push(`- **\`${path}\`** (${presence(field)}). ${field.description}${accepted}`);
     }
     lines.push('');

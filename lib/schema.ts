@@ -5,8 +5,8 @@
  * problem in a file.
  *
  * The schema is also the one source of the configuration's documentation: every field
- * carries its description and default, and every rule says in words and in JSON Schema what
- * it accepts. `docs/configuration.md` and `schemas/*.schema.json` are generated from it
+ * carries its description (or gets it from `described`) and default, and every rule says in
+ * words and in JSON Schema what it accepts. `docs/configuration.md` and `schemas/*.schema.json` are generated from it
  * (lib/schema-docs.ts), and the TypeScript types of the configuration are inferred from it.
  */
 
@@ -48,8 +48,11 @@ export type Infer<R> = R extends Rule<infer T> ? T : never;
 /** A field of an object: its rule, what it means, and whether and how it may be left out. */
 export interface Field<T, Presence extends 'required' | 'optional' | 'defaulted'> {
   readonly rule: Rule<T>;
-  /** What the field means, for the generated reference and editors' hover text. */
-  readonly description: string;
+  /**
+   * What the field means, for the generated reference and editors' hover text. Fields whose
+   * rules the rollout bundles leave it to `described`, so the bundle carries no prose.
+   */
+  readonly description?: string;
   readonly presence: Presence;
   /** The value a missing field takes (checked as if written, so `{}` fills a nested object). */
   readonly default?: unknown;
@@ -61,7 +64,7 @@ type AnyField = Field<unknown, 'required' | 'optional' | 'defaulted'>;
 export type Shape = Readonly<Record<string, AnyField>>;
 
 /** A field that must be present. */
-export function required<T>(rule: Rule<T>, description: string): Field<T, 'required'> {
+export function required<T>(rule: Rule<T>, description?: string): Field<T, 'required'> {
   return { rule, description, presence: 'required' };
 }
 
@@ -76,14 +79,23 @@ export function optional<T>(
 ): Field<T, 'defaulted'>;
 export function optional<T>(
   rule: Rule<T>,
-  description: string,
-  opts?: { defaultText: string },
-): Field<T, 'optional'>;
+  opts: { default: unknown; defaultText?: string },
+): Field<T, 'defaulted'>;
 export function optional<T>(
   rule: Rule<T>,
-  description: string,
-  opts: { default?: unknown; defaultText?: string } = {},
+  description?: string,
+  opts?: { defaultText: string },
+): Field<T, 'optional'>;
+export function optional<T>(rule: Rule<T>, opts: { defaultText: string }): Field<T, 'optional'>;
+export function optional<T>(
+  rule: Rule<T>,
+  descriptionOrOpts?: string | { default?: unknown; defaultText?: string },
+  moreOpts: { default?: unknown; defaultText?: string } = {},
 ): Field<T, 'optional' | 'defaulted'> {
+  const [description, opts] =
+    typeof descriptionOrOpts === 'object'
+      ? [undefined, descriptionOrOpts]
+      : [descriptionOrOpts, moreOpts];
   return {
     rule,
     description,
@@ -91,6 +103,22 @@ export function optional<T>(
     default: opts.default,
     defaultText: opts.defaultText,
   };
+}
+
+/**
+ * The fields of `shapes`, merged, each with its description from `docs`. For rules the
+ * rollout bundles (lib/deployment-target.ts): the rollout imports the shape without
+ * descriptions; the described one is built, marked pure, where only the configuration and
+ * the docs generator read it, so a bundle that does not use it leaves the prose out.
+ */
+export function described<S extends Shape>(
+  docs: { readonly [K in keyof S]: string },
+  ...shapes: readonly Shape[]
+): S {
+  const merged: Shape = Object.assign({}, ...shapes);
+  return Object.fromEntries(
+    Object.entries(merged).map(([key, field]) => [key, { ...field, description: docs[key] }]),
+  ) as unknown as S;
 }
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -405,7 +433,7 @@ export function object<S extends Shape>(shape: S, json: JsonSchema = {}): Rule<O
           k,
           {
             ...f.rule.json,
-            description: f.description,
+            ...(f.description === undefined ? {} : { description: f.description }),
             ...(f.presence === 'defaulted' ? { default: f.default } : {}),
           },
         ]),

@@ -17,6 +17,8 @@ import * as estree from 'prettier/plugins/estree';
 import { format } from 'prettier/standalone';
 import type { Options } from 'prettier';
 
+import { PHASES } from './run';
+
 const ROOT = resolve(__dirname, '..');
 
 /** The committed bundle, relative to the repository root (COMMITTED_FILES' source). */
@@ -27,7 +29,7 @@ const BANNER = [
   '// esbuild and prettier. Do not edit: edit rollout/ there and rebuild with',
   '// `npm run build:rollout`. aml-deploy-pipeline commits it to',
   '// .github/workflows/aml-deploy/rollout.js, where the next deploy overwrites any change.',
-  '// Usage: node rollout.js validate | deploy | not-started (docs/rollout.md there).',
+  `// Usage: node rollout.js ${PHASES.join(' | ')} (docs/rollout.md there).`,
   '/* eslint-disable -- generated: the sources in rollout/ are linted */',
 ].join('\n');
 

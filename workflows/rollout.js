@@ -2,7 +2,7 @@
 // esbuild and prettier. Do not edit: edit rollout/ there and rebuild with
 // `npm run build:rollout`. aml-deploy-pipeline commits it to
 // .github/workflows/aml-deploy/rollout.js, where the next deploy overwrites any change.
-// Usage: node rollout.js validate | deploy | not-started (docs/rollout.md there).
+// Usage: node rollout.js validate | deploy | restore (docs/rollout.md there).
 /* eslint-disable -- generated: the sources in rollout/ are linted */
 'use strict';
 
@@ -781,7 +781,11 @@ var Reader = class {
 function required(rule, description) {
   return { rule, description, presence: 'required' };
 }
-function optional(rule, description, opts = {}) {
+function optional(rule, descriptionOrOpts, moreOpts = {}) {
+  const [description, opts] =
+    typeof descriptionOrOpts === 'object'
+      ? [void 0, descriptionOrOpts]
+      : [descriptionOrOpts, moreOpts];
   return {
     rule,
     description,
@@ -935,7 +939,7 @@ function object(shape, json = {}) {
           k,
           {
             ...f.rule.json,
-            description: f.description,
+            ...(f.description === void 0 ? {} : { description: f.description }),
             ...(f.presence === 'defaulted' ? { default: f.default } : {}),
           },
         ]),
@@ -1045,43 +1049,14 @@ function repoPath(extensions) {
   );
 }
 var TARGET_FIELDS = {
-  endpoint: required(
-    endpointName,
-    'Managed online endpoint that serves the model; created from `endpointSpec` when missing. One endpoint serves one model.',
-  ),
-  endpointSpec: required(
-    repoPath(['.yml', '.yaml']),
-    'Path of the endpoint YAML (`az ml online-endpoint create --file`) in the target repository.',
-  ),
-  deploymentSpec: required(
-    repoPath(['.yml', '.yaml']),
-    'Path of the deployment YAML (`az ml online-deployment create --file`) in the target repository; the model is set by the rollout.',
-  ),
-  smokeTestRequest: optional(
-    repoPath(['.json']),
-    'Path of a sample request in the target repository: the new deployment must answer it before it gets traffic.',
-    { defaultText: 'no smoke test' },
-  ),
-  canaryPercent: optional(
-    integer(0, 99),
-    'Share of traffic the new deployment gets first, before 100 % (only when another deployment serves).',
-    { default: 0 },
-  ),
-  observeMinutes: optional(
-    integer(0, 30),
-    'Minutes the canary serves before the full shift; then the new deployment must still be provisioned, hold its share and answer the smoke test again. Only with `canaryPercent` above 0.',
-    { default: 0 },
-  ),
-  keepDeployments: optional(
-    integer(1, 10),
-    'Earlier deployments of the model kept (without traffic) after a successful rollout, for a quick rollback.',
-    { default: 1 },
-  ),
+  endpoint: required(endpointName),
+  endpointSpec: required(repoPath(['.yml', '.yaml'])),
+  deploymentSpec: required(repoPath(['.yml', '.yaml'])),
+  smokeTestRequest: optional(repoPath(['.json']), { defaultText: 'no smoke test' }),
+  canaryPercent: optional(integer(0, 99), { default: 0 }),
+  observeMinutes: optional(integer(0, 30), { default: 0 }),
+  keepDeployments: optional(integer(1, 10), { default: 1 }),
 };
-var deploymentTarget = object({
-  model: required(modelName, 'Azure ML model name, exactly as registered.'),
-  ...TARGET_FIELDS,
-});
 var publishedTarget = object(TARGET_FIELDS);
 var publishedTargets = record(modelName, publishedTarget);
 
@@ -1766,21 +1741,21 @@ var registryName = text(
   'an Azure ML registry name: 2-32 letters, digits, "_" or "-", starting with a letter or digit',
 );
 var registryRef = object({
-  name: required(registryName, 'Name of the Azure ML registry.'),
-  resourceGroup: required(resourceGroup, 'Resource group of the registry.'),
-  subscriptionId: required(guid, 'Subscription of the registry.'),
+  name: required(registryName),
+  resourceGroup: required(resourceGroup),
+  subscriptionId: required(guid),
 });
 var promotionDocument = object({
-  to: required(githubEnvironment, 'The GitHub environment of the next stage.'),
-  registry: optional(registryRef, 'The registry the version travels through.', {
-    defaultText: 'none: the two environments share a workspace',
-  }),
+  /** The GitHub environment of the next stage. */
+  to: required(githubEnvironment),
+  /** The registry the version travels through; none when the two share a workspace. */
+  registry: optional(registryRef),
 });
 var promotedFromDocument = object({
-  from: required(githubEnvironment, 'The GitHub environment of the previous stage.'),
-  registry: optional(registryRef, 'The registry the version comes from.', {
-    defaultText: 'none: the two environments share a workspace',
-  }),
+  /** The GitHub environment of the previous stage. */
+  from: required(githubEnvironment),
+  /** The registry the version comes from; none when the two share a workspace. */
+  registry: optional(registryRef),
 });
 function registryModel(registry, name, version) {
   return `azureml://registries/${registry}/models/${name}/versions/${version}`;
