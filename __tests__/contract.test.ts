@@ -12,7 +12,7 @@ import * as path from 'node:path';
 
 import { parse } from 'yaml';
 
-import { DISPATCH_EVENT_TYPE, PAYLOAD_KEYS } from '../lib/dispatch-contract';
+import { DISPATCH_EVENT_TYPE, HANDED_ON, PAYLOAD, PAYLOAD_KEYS } from '../lib/dispatch-contract';
 import { MAX_PROMOTIONS } from '../lib/promotion';
 import {
   COMMITTED_FILES,
@@ -25,6 +25,7 @@ import {
   ENVIRONMENT_VARIABLES,
   PROMOTED_FROM_VARIABLE,
   PROMOTED_IN_RUN_VARIABLE,
+  PROMOTION_INPUTS,
   REQUEST_VARIABLES,
   STARTED_AT_VARIABLE,
 } from '../rollout/inputs';
@@ -119,15 +120,23 @@ describe('triggers', () => {
 
   test('workflow_dispatch takes the same names as inputs, and promoted_from (by hand)', () => {
     expect(sorted(Object.keys(caller.on.workflow_dispatch.inputs))).toEqual(
-      sorted([...payloadKeys, 'promoted_from']),
+      sorted([...payloadKeys, PROMOTION_INPUTS.promotedFrom.key]),
     );
   });
 
-  test('model name, version and environment are required inputs; the rest are optional', () => {
+  test('the inputs the contract requires are required; the rest are optional', () => {
     const inputs = caller.on.workflow_dispatch.inputs;
     const required = Object.keys(inputs).filter((name) => inputs[name].required === true);
     expect(sorted(required)).toEqual(
-      sorted([PAYLOAD_KEYS.modelName, PAYLOAD_KEYS.modelVersion, PAYLOAD_KEYS.environment]),
+      sorted(Object.values(PAYLOAD).flatMap((f) => (f.required ? [f.key] : []))),
+    );
+    // At least the model, its version and the environment (a run needs them to mean anything).
+    expect(required).toEqual(
+      expect.arrayContaining([
+        PAYLOAD_KEYS.modelName,
+        PAYLOAD_KEYS.modelVersion,
+        PAYLOAD_KEYS.environment,
+      ]),
     );
     expect(inputs[PAYLOAD_KEYS.environment].type).toBe('environment');
   });
@@ -274,8 +283,8 @@ describe('the rollout', () => {
   test('the job sets exactly the variables the rollout reads, each from its source', () => {
     const job = stageJob;
     const expected: Record<string, string> = {
-      [PROMOTED_FROM_VARIABLE]: '${{ inputs.promoted_from }}',
-      [PROMOTED_IN_RUN_VARIABLE]: '${{ inputs.promoted_in_run }}',
+      [PROMOTED_FROM_VARIABLE]: `\${{ inputs.${PROMOTION_INPUTS.promotedFrom.key} }}`,
+      [PROMOTED_IN_RUN_VARIABLE]: `\${{ inputs.${PROMOTION_INPUTS.promotedInRun.key} }}`,
     };
     for (const [field, name] of Object.entries(REQUEST_VARIABLES)) {
       expected[name] = `\${{ inputs.${PAYLOAD_KEYS[field as keyof typeof PAYLOAD_KEYS]} }}`;
@@ -300,19 +309,16 @@ describe('the rollout', () => {
       ...matches(/steps\.validate\.outputs\.(\w+)/g),
       ...matches(/steps\.deploy\.outputs\.(\w+)/g),
     ];
-    expect(sorted(read)).toEqual(sorted(Object.values(STEP_OUTPUTS)));
+    expect(sorted(read)).toEqual(
+      sorted([...Object.values(STEP_OUTPUTS), ...HANDED_ON.map((name) => PAYLOAD[name].key)]),
+    );
   });
 });
 
 describe('the chain of stages', () => {
   const stageUse = `./${STAGE_WORKFLOW_PATH}`;
   const promotions = Object.keys(caller.jobs).filter((name) => name !== 'deploy');
-  const handOn = [
-    STEP_OUTPUTS.promoteTo,
-    STEP_OUTPUTS.environment,
-    STEP_OUTPUTS.modelName,
-    STEP_OUTPUTS.modelVersion,
-  ];
+  const handOn = [STEP_OUTPUTS.promoteTo, ...HANDED_ON.map((name) => PAYLOAD[name].key)];
 
   test('every job calls the one stage workflow: the first environment, then each promotion', () => {
     expect(Object.keys(caller.jobs)).toEqual([
@@ -323,7 +329,8 @@ describe('the chain of stages', () => {
   });
 
   test('the first stage takes the event, or the inputs of a run by hand', () => {
-    const expected: Record<string, string> = { promoted_from: '${{ inputs.promoted_from }}' };
+    const { key } = PROMOTION_INPUTS.promotedFrom;
+    const expected: Record<string, string> = { [key]: `\${{ inputs.${key} }}` };
     for (const key of payloadKeys) {
       expected[key] = `\${{ github.event.client_payload.${key} || inputs.${key} }}`;
     }
@@ -337,15 +344,22 @@ describe('the chain of stages', () => {
       const out = (key: string): string => `\${{ needs.${before}.outputs.${key} }}`;
       expect(job.needs).toBe(before);
       expect(job.if).toBe(`needs.${before}.outputs.${STEP_OUTPUTS.promoteTo} != ''`);
-      expect(job.with).toEqual({
-        model_name: out(STEP_OUTPUTS.modelName),
-        model_version: out(STEP_OUTPUTS.modelVersion),
-        environment: out(STEP_OUTPUTS.promoteTo),
-        event_id: `\${{ github.event.client_payload.${PAYLOAD_KEYS.eventId} || inputs.${PAYLOAD_KEYS.eventId} }}`,
-        event_time: `\${{ github.event.client_payload.${PAYLOAD_KEYS.eventTime} || inputs.${PAYLOAD_KEYS.eventTime} }}`,
-        promoted_from: out(STEP_OUTPUTS.environment),
-        promoted_in_run: true,
-      });
+      // Each field as the contract says a promotion takes it; the workspace is the next
+      // stage's own, so it is not passed.
+      const expected: Record<string, string | boolean> = {
+        [PROMOTION_INPUTS.promotedFrom.key]: out(PAYLOAD_KEYS.environment),
+        [PROMOTION_INPUTS.promotedInRun.key]: true,
+      };
+      for (const f of Object.values(PAYLOAD)) {
+        if (f.promotedAs === 'checked') expected[f.key] = out(f.key);
+        if (f.promotedAs === 'next') expected[f.key] = out(STEP_OUTPUTS.promoteTo);
+        if (f.promotedAs === 'event') {
+          expected[f.key] = `\${{ github.event.client_payload.${f.key} || inputs.${f.key} }}`;
+        }
+      }
+      expect(job.with).toEqual(expected);
+      expect(job.with).not.toHaveProperty(PAYLOAD_KEYS.eventWorkspace);
+      expect(job.with?.[PAYLOAD_KEYS.modelVersion]).toBe(out(PAYLOAD_KEYS.modelVersion));
     });
   });
 

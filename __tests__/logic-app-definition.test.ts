@@ -13,7 +13,13 @@ import type {
   MachineLearningServicesRunCompletedEventData,
   SubscriptionValidationEventData,
 } from '@azure/eventgrid';
-import { DISPATCH_EVENT_TYPE, PAYLOAD_KEYS, type DispatchPayload } from '../lib/dispatch-contract';
+import {
+  DISPATCH_EVENT_TYPE,
+  PAYLOAD,
+  PAYLOAD_KEYS,
+  type DispatchPayload,
+  type PayloadSource,
+} from '../lib/dispatch-contract';
 import {
   ACTION_NAMES,
   buildLogicAppDefinition,
@@ -253,14 +259,19 @@ function expectDispatch(
   expect(validateDispatchBody(request.body) ? [] : validateDispatchBody.errors).toEqual([]);
   const body = request.body as DispatchBody;
   expect(body.event_type).toBe(DISPATCH_EVENT_TYPE);
-  expect(body.client_payload).toStrictEqual({
-    [PAYLOAD_KEYS.modelName]: expected.name,
-    [PAYLOAD_KEYS.modelVersion]: expected.version,
-    [PAYLOAD_KEYS.eventId]: expected.id,
-    [PAYLOAD_KEYS.eventTime]: expected.time,
-    [PAYLOAD_KEYS.workspace]: PROPS.workspace,
-    [PAYLOAD_KEYS.environment]: PROPS.environment,
-  });
+  // Each field from where the contract says the Logic App takes it: the event's data, the
+  // event itself, or the environment's settings.
+  const fromData: Record<string, string> = {
+    modelName: expected.name,
+    modelVersion: expected.version,
+  };
+  const fromEvent: Record<string, string> = { id: expected.id, eventTime: expected.time };
+  const value = (s: PayloadSource): string =>
+    'data' in s ? fromData[s.data[0]] : 'event' in s ? fromEvent[s.event] : PROPS[s.setting];
+  expect(body.client_payload).toStrictEqual(
+    Object.fromEntries(Object.values(PAYLOAD).map((f) => [f.key, value(f.source)])),
+  );
+  expect(body.client_payload[PAYLOAD_KEYS.modelName]).toBe(expected.name);
   expect(typeof body.client_payload.model_version).toBe('string');
   expect(Object.keys(body.client_payload).length).toBeLessThanOrEqual(10);
   expectTokenOnlyInAuthorization(request);

@@ -15,11 +15,14 @@ import {
 
 const REPORT: Report = {
   outcome: 'failed',
-  modelName: 'iris',
-  modelVersion: '2',
-  environment: 'staging',
-  eventId: '',
-  eventTime: '',
+  request: {
+    modelName: 'iris',
+    modelVersion: '2',
+    environment: 'staging',
+    eventId: '',
+    eventTime: '',
+    eventWorkspace: '',
+  },
   endpoint: '',
   deployment: '',
   source: '',
@@ -85,8 +88,7 @@ describe('the job summary', () => {
     const summary = renderSummary(
       {
         ...REPORT,
-        modelName: 'a\nb|c\u0007',
-        environment: '</code><script>',
+        request: { ...REPORT.request, modelName: 'a\nb|c\u0007', environment: '</code><script>' },
         endpoint: ':+1:',
         details: ['see https://x'],
       },
@@ -106,7 +108,7 @@ describe('the job summary', () => {
       {
         ...REPORT,
         outcome: 'succeeded',
-        eventId: 'id-1',
+        request: { ...REPORT.request, eventId: 'id-1' },
         trafficAfter: 'model-v2=100',
         details: ['first\n- a_b', 'second\u001b[31m'],
       },
@@ -121,6 +123,8 @@ describe('the job summary', () => {
         '| Model | <code>iris</code> |',
         '| Version | <code>2</code> |',
         '| Environment | <code>staging</code> |',
+        '| Event | <code>id-1</code> |',
+        '| Event time | – |',
         '| Endpoint | – |',
         '| Deployment | – |',
         '| Source | – |',
@@ -131,7 +135,6 @@ describe('the job summary', () => {
         '| Deployments after | – |',
         '| Outcome | succeeded |',
         '| Duration | 2 min 5 s |',
-        '| Event | <code>id-1 at ?</code> |',
         '',
         'first',
         '- a&#95;b',

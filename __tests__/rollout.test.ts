@@ -143,9 +143,8 @@ describe('first rollout of a model', () => {
     expect(summaryRow(j, 'Traffic after')).toBe('model-v1=100');
     expect(summaryRow(j, 'Deployments after')).toBe('model-v1 (iris:1)');
     expect(summaryRow(j, 'Duration')).toMatch(/^\d+ min \d+ s$/);
-    expect(summaryRow(j, 'Event')).toBe(
-      '831e1650-001e-001b-66ab-eeb76e069631 at 2025-06-01T10:00:00.1234567Z',
-    );
+    expect(summaryRow(j, 'Event')).toBe('831e1650-001e-001b-66ab-eeb76e069631');
+    expect(summaryRow(j, 'Event time')).toBe('2025-06-01T10:00:00.1234567Z');
     expect(summaryText(j)).toContain('Endpoint iris-ep was created from aml/endpoint.yml.');
   });
 

@@ -34,7 +34,12 @@
  * Event Grid source"; GitHub REST "Create a repository dispatch event".
  */
 import { githubEnvironment, githubOwner, githubRepository, workspaceName } from './config-fields';
-import { DISPATCH_EVENT_TYPE, PAYLOAD_KEYS, type DispatchPayload } from './dispatch-contract';
+import {
+  DISPATCH_EVENT_TYPE,
+  PAYLOAD,
+  type DispatchPayload,
+  type PayloadSource,
+} from './dispatch-contract';
 
 // ---------------------------------------------------------------------------------------
 // Types of the Workflow Definition Language subset this definition uses
@@ -473,15 +478,17 @@ function eitherCasing(camelCase: string, pascalCase: string): string {
   return `@string(coalesce(${EVENT}['data']?['${camelCase}'], ${EVENT}['data']?['${pascalCase}']))`;
 }
 
+/** The expression (or literal text) the Logic App sends for a payload field. */
+function payloadValue(source: PayloadSource, props: LogicAppDefinitionProps): string {
+  if ('data' in source) return eitherCasing(...source.data);
+  if ('event' in source) return `@${EVENT}['${source.event}']`;
+  return literal(props[source.setting]);
+}
+
 function dispatch(props: LogicAppDefinitionProps): HttpAction {
-  const clientPayload: DispatchPayload = {
-    [PAYLOAD_KEYS.modelName]: eitherCasing('modelName', 'ModelName'),
-    [PAYLOAD_KEYS.modelVersion]: eitherCasing('modelVersion', 'ModelVersion'),
-    [PAYLOAD_KEYS.eventId]: `@${EVENT}['id']`,
-    [PAYLOAD_KEYS.eventTime]: `@${EVENT}['eventTime']`,
-    [PAYLOAD_KEYS.workspace]: literal(props.workspace),
-    [PAYLOAD_KEYS.environment]: literal(props.environment),
-  };
+  const clientPayload = Object.fromEntries(
+    Object.values(PAYLOAD).map((field) => [field.key, payloadValue(field.source, props)]),
+  ) as DispatchPayload;
   return {
     type: 'Http',
     inputs: {

@@ -6,18 +6,13 @@
  *
  * Only rollout/main.ts hands `process.env` to `readInputs`; everything else takes `Inputs`.
  */
-import type { PAYLOAD_KEYS } from '../lib/dispatch-contract';
+import { payloadFields, type PayloadFieldName, type PayloadValues } from '../lib/dispatch-contract';
 import { SECRET_NAMES, VARIABLE_NAMES } from '../lib/workflow-contract';
 
 /** The request: environment variables the job sets from `client_payload` (or the inputs). */
-export const REQUEST_VARIABLES = {
-  modelName: 'MODEL_NAME',
-  modelVersion: 'MODEL_VERSION',
-  environment: 'DEPLOY_ENVIRONMENT',
-  eventId: 'EVENT_ID',
-  eventTime: 'EVENT_TIME',
-  workspace: 'EVENT_WORKSPACE',
-} as const satisfies Record<keyof typeof PAYLOAD_KEYS, string>;
+export const REQUEST_VARIABLES = Object.fromEntries(
+  payloadFields().map(([name, field]) => [name, field.variable]),
+) as { readonly [K in PayloadFieldName]: string };
 
 /** The GitHub environment's variables the rollout reads (the job sets them from `vars.`). */
 export const ENVIRONMENT_VARIABLES = {
@@ -25,22 +20,27 @@ export const ENVIRONMENT_VARIABLES = {
   clientId: VARIABLE_NAMES.clientId,
   tenantId: VARIABLE_NAMES.tenantId,
   subscriptionId: VARIABLE_NAMES.subscriptionId,
-  promotion: VARIABLE_NAMES.promotion,
-  promotedFrom: VARIABLE_NAMES.promotedFrom,
   resourceGroup: VARIABLE_NAMES.resourceGroup,
   workspace: VARIABLE_NAMES.workspace,
   deploymentTargets: VARIABLE_NAMES.deploymentTargets,
+  promotion: VARIABLE_NAMES.promotion,
+  promotedFrom: VARIABLE_NAMES.promotedFrom,
 } as const;
 
 /**
- * The stage that passed the version on (its GitHub environment), when this run is a
- * promotion: set by the deploy workflow's promotion jobs, or by hand (`workflow_dispatch`).
- * Not part of the dispatch payload: an event always starts the first stage.
+ * The stage's inputs that are not in the dispatch payload (an event always starts the first
+ * stage), each with the variable the stage sets from it: set by the deploy workflow's
+ * promotion jobs, or (`promotedFrom` only) by hand with `workflow_dispatch`.
  */
-export const PROMOTED_FROM_VARIABLE = 'PROMOTED_FROM';
+export const PROMOTION_INPUTS = {
+  /** The stage that passed the version on (its GitHub environment), for a promotion. */
+  promotedFrom: { key: 'promoted_from', variable: 'PROMOTED_FROM' },
+  /** "true" when a promotion job of the same workflow run passed the version on. */
+  promotedInRun: { key: 'promoted_in_run', variable: 'PROMOTED_IN_RUN' },
+} as const;
 
-/** "true" when a promotion job of the same workflow run passed the version on (not by hand). */
-export const PROMOTED_IN_RUN_VARIABLE = 'PROMOTED_IN_RUN';
+export const PROMOTED_FROM_VARIABLE = PROMOTION_INPUTS.promotedFrom.variable;
+export const PROMOTED_IN_RUN_VARIABLE = PROMOTION_INPUTS.promotedInRun.variable;
 
 /** Set by the workflow on the deploy and restore steps: epoch seconds from validate. */
 export const STARTED_AT_VARIABLE = 'ROLLOUT_STARTED_AT';
@@ -69,12 +69,11 @@ export const GITHUB_VARIABLES = {
   idTokenRequestToken: 'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
 } as const;
 
-export type RequestValues = { readonly [K in keyof typeof REQUEST_VARIABLES]: string };
 export type EnvironmentValues = { readonly [K in keyof typeof ENVIRONMENT_VARIABLES]: string };
 
 export interface Inputs {
   /** As received, unchecked; missing variables are "". */
-  readonly request: RequestValues;
+  readonly request: PayloadValues;
   readonly variables: EnvironmentValues;
   /** ROLLOUT_STARTED_AT as received, unchecked. */
   readonly startedAt: string;

@@ -5,6 +5,7 @@
  * a table cell or start a workflow command of its own. Pure functions, except `Io`, which
  * rollout/main.ts implements with the files GitHub Actions names.
  */
+import { payloadFields, type PayloadValues } from '../lib/dispatch-contract';
 
 /** How a run ended; `proceeding` is validate's "the rollout step follows". */
 export type Outcome = 'succeeded' | 'unchanged' | 'skipped' | 'failed' | 'cancelled' | 'proceeding';
@@ -12,11 +13,8 @@ export type Outcome = 'succeeded' | 'unchanged' | 'skipped' | 'failed' | 'cancel
 /** Everything the job summary shows. "" means not known (shown as "–"). */
 export interface Report {
   outcome: Outcome;
-  modelName: string;
-  modelVersion: string;
-  environment: string;
-  eventId: string;
-  eventTime: string;
+  /** The request as received: a row for each field the dispatch contract labels. */
+  request: PayloadValues;
   endpoint: string;
   deployment: string;
   /** Where the version came from: "workspace mlw-demo", "registry mlr-contoso". */
@@ -127,18 +125,14 @@ export function renderSummary(report: Report, now: number): string {
       ? `| ${label} | – |`
       : // A value stays on one line of its cell: control characters as JSON escapes.
         `| ${label} | <code>${markdownText(quote(value).slice(1, -1))}</code> |`;
-  const event =
-    report.eventId || report.eventTime
-      ? `${report.eventId || '?'} at ${report.eventTime || '?'}`
-      : '';
   const lines = [
     `## Azure ML rollout: ${TITLES[report.outcome]}`,
     '',
     '| Item | Value |',
     '| --- | --- |',
-    row('Model', report.modelName),
-    row('Version', report.modelVersion),
-    row('Environment', report.environment),
+    ...payloadFields().flatMap(([name, field]) =>
+      field.summary === undefined ? [] : [row(field.summary, report.request[name])],
+    ),
     row('Endpoint', report.endpoint),
     row('Deployment', report.deployment),
     row('Source', report.source),
@@ -149,7 +143,6 @@ export function renderSummary(report: Report, now: number): string {
     row('Deployments after', report.deploymentsAfter),
     `| Outcome | ${report.outcome === 'proceeding' ? 'failed' : report.outcome} |`,
     `| Duration | ${duration(now - report.startedAt)} |`,
-    row('Event', event),
     '',
     // Each detail is a paragraph; its lines (a problem list) stay lines.
     ...report.details.flatMap((detail) => [

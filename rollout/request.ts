@@ -8,21 +8,9 @@
  * is collected; values are shown JSON-quoted (`show` in lib/schema.ts), so no input reaches
  * the log raw.
  */
-import {
-  AUTH_MODES,
-  githubEnvironment,
-  guid,
-  resourceGroup,
-  workspaceName,
-} from '../lib/config-fields';
+import { AUTH_MODES, guid, resourceGroup, workspaceName } from '../lib/config-fields';
 import { endpointName, publishedTarget, type PublishedTarget } from '../lib/deployment-target';
-import {
-  PAYLOAD_KEYS,
-  eventId,
-  eventTime,
-  modelName,
-  modelVersion,
-} from '../lib/dispatch-contract';
+import { payloadFields, type PayloadValues } from '../lib/dispatch-contract';
 import { parseJsonSource } from '../lib/json-source';
 import {
   promotedFromDocument,
@@ -43,14 +31,11 @@ import {
 
 const authMode = oneOf(AUTH_MODES);
 
-/** A request that passed every check. */
-export interface Request {
-  readonly modelName: string;
-  readonly modelVersion: string;
-  readonly environment: string;
-  /** "" when the run did not come from an event. */
-  readonly eventId: string;
-  readonly eventTime: string;
+/**
+ * A request that passed every check: the payload's fields as checked (an optional one is ""
+ * when not given; `eventWorkspace` is the workspace's name), then the environment's.
+ */
+export interface Request extends PayloadValues {
   readonly authMode: (typeof AUTH_MODES)[number];
   readonly clientId: string;
   readonly tenantId: string;
@@ -109,12 +94,11 @@ export function checkRequest(inputs: Inputs): RequestCheck {
     id: value(runNumber, inputs.run.id, GITHUB_VARIABLES.runId),
     attempt: value(runNumber, inputs.run.attempt, GITHUB_VARIABLES.runAttempt),
   };
+  const payload = Object.fromEntries(
+    payloadFields().map(([name, f]) => [name, value(f.rule, r[name], f.key, !f.required)]),
+  ) as unknown as PayloadValues;
   const request: Request = {
-    modelName: value(modelName, r.modelName, PAYLOAD_KEYS.modelName),
-    modelVersion: value(modelVersion, r.modelVersion, PAYLOAD_KEYS.modelVersion),
-    environment: value(githubEnvironment, r.environment, PAYLOAD_KEYS.environment),
-    eventId: value(eventId, r.eventId, PAYLOAD_KEYS.eventId, true),
-    eventTime: value(eventTime, r.eventTime, PAYLOAD_KEYS.eventTime, true),
+    ...payload,
     authMode: value(authMode, v.authMode, variable('authMode')),
     clientId: value(guid, v.clientId, variable('clientId')),
     tenantId: value(guid, v.tenantId, variable('tenantId')),
@@ -129,7 +113,7 @@ export function checkRequest(inputs: Inputs): RequestCheck {
   };
   const fed = documentOf(promotedFromDocument, v.promotedFrom, variable('promotedFrom'), problems);
   const source = sourceOf(request, inputs.promotedFrom, fed, problems);
-  problems.push(...workspaceProblems(r.workspace, request));
+  problems.push(...workspaceProblems(request));
   if (v.deploymentTargets === '') {
     problems.push(
       `${variable('deploymentTargets')}: is empty: this environment has no deployment targets`,
@@ -198,24 +182,16 @@ function runUrl(run: Inputs['run']): string {
 }
 
 /**
- * The event names the workspace it came from (a name, or its resource id). A mismatch means
- * the event was routed to the wrong environment: deploy nothing.
+ * The event names the workspace it came from. Another than the environment's means the
+ * event was routed to the wrong environment: deploy nothing.
  */
-function workspaceProblems(raw: string, request: Request): string[] {
-  if (raw === '') return [];
-  const name = /\/workspaces\/[^/]+$/i.test(raw) ? raw.slice(raw.lastIndexOf('/') + 1) : raw;
-  if ('problems' in workspaceName.check(name, PAYLOAD_KEYS.workspace)) {
-    return [
-      `${PAYLOAD_KEYS.workspace}: ${show(raw)} is not accepted; expected ${workspaceName.expected}, or the resource id of one (".../workspaces/NAME")`,
-    ];
-  }
-  if (request.workspace !== '' && name.toLowerCase() !== request.workspace.toLowerCase()) {
-    const environment = request.environment ? ` ${request.environment}` : '';
-    return [
-      `The model was registered in workspace ${name}, but environment${environment} deploys to workspace ${request.workspace}.`,
-    ];
-  }
-  return [];
+function workspaceProblems(request: Request): string[] {
+  const { eventWorkspace: name, workspace } = request;
+  if (name === '' || workspace === '' || name.toLowerCase() === workspace.toLowerCase()) return [];
+  const environment = request.environment ? ` ${request.environment}` : '';
+  return [
+    `The model was registered in workspace ${name}, but environment${environment} deploys to workspace ${workspace}.`,
+  ];
 }
 
 /** Where a model is rolled out, with the target's defaults filled in. */

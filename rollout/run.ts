@@ -14,6 +14,7 @@
  *
  * Every phase returns the step's exit status.
  */
+import { HANDED_ON, PAYLOAD } from '../lib/dispatch-contract';
 import { AzureMl, type Az } from './az';
 import type { Rollout } from './azure-state';
 import { Context, type Clock } from './context';
@@ -39,13 +40,11 @@ export const STEP_OUTPUTS = {
   proceed: 'proceed',
   /** Epoch seconds, handed to the later steps as ROLLOUT_STARTED_AT. */
   startedAt: 'started_at',
-  // deploy's, read by the workflow's next promotion job (set only when it should run):
-  /** The GitHub environment of the next stage. */
+  /**
+   * deploy's, read by the workflow's next promotion job (set only when it should run): the
+   * GitHub environment of the next stage; with it, the fields HANDED_ON, by payload key.
+   */
   promoteTo: 'promote_to',
-  /** The stage's own GitHub environment, the version, as checked: what the next stage takes. */
-  environment: 'environment',
-  modelName: 'model_name',
-  modelVersion: 'model_version',
 } as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -101,9 +100,7 @@ function promote(ctx: Context, request: Request): void {
   const next = request.promotion?.to;
   if (next === undefined || ctx.report.outcome !== 'succeeded') return;
   ctx.io.setOutput(STEP_OUTPUTS.promoteTo, next);
-  ctx.io.setOutput(STEP_OUTPUTS.environment, request.environment);
-  ctx.io.setOutput(STEP_OUTPUTS.modelName, request.modelName);
-  ctx.io.setOutput(STEP_OUTPUTS.modelVersion, request.modelVersion);
+  for (const name of HANDED_ON) ctx.io.setOutput(PAYLOAD[name].key, request[name]);
   ctx.report.details.push(
     `Promoted to ${next}: the next job rolls out ${request.modelName} version ${request.modelVersion} there, once its reviewers approve.`,
   );
@@ -112,11 +109,7 @@ function promote(ctx: Context, request: Request): void {
 function newReport(inputs: Inputs, startedAt: number): Report {
   return {
     outcome: 'failed',
-    modelName: inputs.request.modelName,
-    modelVersion: inputs.request.modelVersion,
-    environment: inputs.request.environment,
-    eventId: inputs.request.eventId,
-    eventTime: inputs.request.eventTime,
+    request: inputs.request,
     endpoint: '',
     deployment: '',
     source: '',

@@ -19,7 +19,8 @@ import type {
   EventGridEvent,
   MachineLearningServicesModelRegisteredEventData,
 } from '@azure/eventgrid';
-import { modelName, modelVersion } from '../lib/dispatch-contract';
+import { modelName } from '../lib/deployment-target';
+import { modelVersion } from '../lib/dispatch-contract';
 import { MODEL_REGISTERED_EVENT_TYPE as MODEL_REGISTERED } from '../lib/logic-app-definition';
 import { OUTPUT_NAMES, stackName } from '../lib/naming';
 import { ENVIRONMENTS_VARIABLE } from '../lib/selection';

@@ -321,191 +321,6 @@ var AzureMl = class {
 
 // rollout/github-io.ts
 var import_node_fs = require('node:fs');
-var import_node_path = require('node:path');
-
-// rollout/report.ts
-function annotation(level, message) {
-  const data = message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-  return `::${level} title=AML rollout::${data}`;
-}
-function outputLine(name, value) {
-  if (/[\r\n]/.test(name + value)) throw new Error(`step output ${name} must be one line`);
-  return `${name}=${value}
-`;
-}
-var QUOTE_LIMIT = 300;
-function quote(value) {
-  const escaped = JSON.stringify(value)
-    .slice(1, -1)
-    .replace(/\u007f/g, '\\u007f');
-  return `"${escaped.length > QUOTE_LIMIT ? `${escaped.slice(0, QUOTE_LIMIT)}...` : escaped}"`;
-}
-function oneLine(text2) {
-  return text2.replace(/[\u0000-\u001f\u007f]/g, '?');
-}
-function markdownText(text2) {
-  return text2.replace(/[&<>`|$[\]*_\\:]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-function duration(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
-}
-var TITLES = {
-  succeeded: '✅ deployed',
-  unchanged: '✅ already serving, nothing changed',
-  skipped: '⏭️ skipped',
-  failed: '❌ failed',
-  cancelled: '⏹️ cancelled',
-  proceeding: '❌ failed',
-};
-var RUN_URL = /^https:\/\/[A-Za-z0-9.-]+\/[A-Za-z0-9-]+\/[A-Za-z0-9._-]+\/actions\/runs\/[0-9]+$/;
-function promotedRow(report) {
-  if (report.promotedFrom === '') return '| Promoted from | – |';
-  const stage = `<code>${markdownText(quote(report.promotedFrom).slice(1, -1))}</code>`;
-  const link = RUN_URL.test(report.promotedFromUrl)
-    ? ` in <a href="${report.promotedFromUrl}">run ${report.promotedFromUrl.split('/').at(-1)}</a>`
-    : ' (by hand)';
-  return `| Promoted from | ${stage}${link} |`;
-}
-function renderSummary(report, now) {
-  const row = (label, value) =>
-    value === ''
-      ? `| ${label} | – |`
-      : // A value stays on one line of its cell: control characters as JSON escapes.
-        `| ${label} | <code>${markdownText(quote(value).slice(1, -1))}</code> |`;
-  const event =
-    report.eventId || report.eventTime
-      ? `${report.eventId || '?'} at ${report.eventTime || '?'}`
-      : '';
-  const lines = [
-    `## Azure ML rollout: ${TITLES[report.outcome]}`,
-    '',
-    '| Item | Value |',
-    '| --- | --- |',
-    row('Model', report.modelName),
-    row('Version', report.modelVersion),
-    row('Environment', report.environment),
-    row('Endpoint', report.endpoint),
-    row('Deployment', report.deployment),
-    row('Source', report.source),
-    promotedRow(report),
-    row('Traffic before', report.trafficBefore),
-    row('Traffic after', report.trafficAfter),
-    row('Deployments before', report.deploymentsBefore),
-    row('Deployments after', report.deploymentsAfter),
-    `| Outcome | ${report.outcome === 'proceeding' ? 'failed' : report.outcome} |`,
-    `| Duration | ${duration(now - report.startedAt)} |`,
-    row('Event', event),
-    '',
-    // Each detail is a paragraph; its lines (a problem list) stay lines.
-    ...report.details.flatMap((detail) => [
-      ...detail.split('\n').map((line) => markdownText(oneLine(line))),
-      '',
-    ]),
-  ];
-  return `${lines.join('\n')}
-`;
-}
-
-// rollout/session.ts
-var ID_TOKEN_AUDIENCE = 'api://AzureADTokenExchange';
-async function credentialFor(request, source) {
-  if (request.authMode === 'client-secret') {
-    let secret;
-    try {
-      secret = JSON.parse(source.credentials).clientSecret;
-    } catch {
-      secret = void 0;
-    }
-    return typeof secret === 'string' && secret !== ''
-      ? { credential: { kind: 'client-secret', secret } }
-      : { error: 'the AZURE_CREDENTIALS secret is missing or holds no "clientSecret"' };
-  }
-  try {
-    return { credential: { kind: 'federated-token', token: await source.idToken() } };
-  } catch (e) {
-    return {
-      error: `GitHub gave no OIDC token (${e.message}); the job needs "permissions: id-token: write"`,
-    };
-  }
-}
-async function signIn(ctx, azure, request, source) {
-  const credential = await credentialFor(request, source);
-  ctx.checkCancelled();
-  if ('error' in credential) ctx.fail(`Signing in to Azure failed: ${credential.error}.`);
-  const result = await azure.signIn(request.clientId, request.tenantId, credential.credential);
-  ctx.checkCancelled();
-  if (!result.ok) {
-    ctx.fail(
-      `Signing in to Azure as ${request.clientId} (${request.authMode}) failed: ${failureReason(result)}.`,
-    );
-  }
-}
-
-// rollout/github-io.ts
-function gitHubIo(options) {
-  const { summaryFile, outputFile, root, stdout, stderr } = options;
-  return {
-    out: (line) =>
-      stdout(`${line}
-`),
-    err: stderr,
-    appendSummary: (markdown) =>
-      summaryFile ? (0, import_node_fs.appendFileSync)(summaryFile, markdown) : stderr(markdown),
-    setOutput: (name, value) => {
-      if (outputFile) (0, import_node_fs.appendFileSync)(outputFile, outputLine(name, value));
-    },
-    // Follows symbolic links, as `az` does when it reads the file.
-    isFile: (path) =>
-      (0, import_node_fs.statSync)((0, import_node_path.resolve)(root, path), {
-        throwIfNoEntry: false,
-      })?.isFile() ?? false,
-  };
-}
-var JOURNAL_FILE = 'aml-deploy-rollout-journal.json';
-function fileJournal(path) {
-  return {
-    read: () => {
-      if (!(0, import_node_fs.existsSync)(path)) return void 0;
-      return JSON.parse((0, import_node_fs.readFileSync)(path, 'utf8'));
-    },
-    write: (journal) => {
-      (0, import_node_fs.writeFileSync)(`${path}.new`, JSON.stringify(journal));
-      (0, import_node_fs.renameSync)(`${path}.new`, path);
-    },
-  };
-}
-var realClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve2) => {
-      if (signal?.aborted) return resolve2();
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve2();
-      }
-    }),
-};
-async function gitHubIdToken(requestUrl, requestToken, cancel, request = fetch) {
-  if (!requestUrl || !requestToken) {
-    throw new Error('ACTIONS_ID_TOKEN_REQUEST_URL is not set');
-  }
-  const url = `${requestUrl}&audience=${encodeURIComponent(ID_TOKEN_AUDIENCE)}`;
-  const response = await request(url, {
-    headers: { Authorization: `Bearer ${requestToken}`, Accept: 'application/json' },
-    signal: AbortSignal.any([AbortSignal.timeout(3e4), ...(cancel ? [cancel] : [])]),
-  });
-  if (!response.ok) throw new Error(`GitHub answered HTTP ${response.status}`);
-  const body = await response.json();
-  if (typeof body.value !== 'string' || body.value === '')
-    throw new Error('no token in the answer');
-  return body.value;
-}
-
-// lib/deployment-target.ts
 var import_node_path2 = require('node:path');
 
 // lib/json-source.ts
@@ -1020,7 +835,97 @@ function distance(a, b) {
   return row[b.length];
 }
 
+// lib/config-fields.ts
+var AUTH_MODES = ['oidc', 'client-secret'];
+var GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/u;
+var GUID_EXPECTED = 'a GUID such as "00000000-0000-0000-0000-000000000000"';
+var lowerCase = (g) => g.toLowerCase();
+var guid = text(GUID, GUID_EXPECTED, { normalize: lowerCase });
+var principal = text(GUID, GUID_EXPECTED, {
+  refine: [
+    {
+      pattern: /^(?!0{8}-0{4}-0{4}-0{4}-0{12}$)/u,
+      expected:
+        'the object ID of a user, group or service principal; the nil GUID "00000000-0000-0000-0000-000000000000" names none',
+    },
+  ],
+  normalize: lowerCase,
+});
+var githubOwner = text(
+  /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/u,
+  'a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen',
+);
+var githubUser = text(
+  /^(?=.{1,39}$)[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*(?:_[A-Za-z0-9]{3,8})?$/u,
+  'a GitHub login: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen; for a managed user, followed by "_" and the enterprise shortcode (e.g. "mona-cat_octo")',
+);
+var githubRepository = text(
+  /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/u,
+  'a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
+  {
+    refine: [
+      {
+        pattern: /^(?![\s\S]*\.git$)/u,
+        expected: 'a repository name without the ".git" of its clone URL',
+        message: (s) =>
+          `a repository name without the ".git" of its clone URL (did you mean ${show(s.slice(0, -4))}?)`,
+      },
+    ],
+  },
+);
+var githubEnvironment = text(
+  /^(?![\s\S]*[$%@]\{)(?!\s)(?![\s\S]*\s$)[^'"`,;:\\/\p{Cc}]{1,255}$/u,
+  'a GitHub environment name: 1-255 characters, no spaces at either end, without ":", quotes, "`", commas, semicolons, "\\", "/", control characters, "${", "%{" or "@{"',
+  {
+    refine: [
+      {
+        pattern: /^(?!\.\.?$)/u,
+        expected: `a GitHub environment name other than "." or "..": the name is a segment of the API's URLs`,
+      },
+    ],
+  },
+);
+var workspaceName = text(
+  /^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/u,
+  'an Azure ML workspace name: 3-33 letters, digits, "-" or "_", starting with a letter or digit',
+);
+var resourceGroup = text(
+  /^[-\p{L}\p{Nd}_.()]{0,89}[-\p{L}\p{Nd}_()]$/u,
+  'a resource group name: 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending in "."',
+);
+var namePrefix = text(
+  /^[a-z][a-z0-9]{1,9}$/u,
+  'a naming prefix: 2-10 lowercase letters or digits, starting with a letter',
+);
+var storageAccountName = text(
+  /^[a-z0-9]{3,24}$/u,
+  'a storage account name: 3-24 lowercase letters or digits',
+);
+var blobContainer = text(
+  /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/u,
+  'a blob container name: 3-63 lowercase letters, digits or single hyphens, not starting or ending with a hyphen',
+);
+var tags = record(
+  text(
+    /^(?!__proto__$)[^<>%&\\?/]{1,128}$/u,
+    'a tag name: 1-128 characters without < > % & \\ ? /, other than __proto__',
+    {
+      refine: [
+        {
+          pattern:
+            /^(?![Aa][Zz][Uu][Rr][Ee]|[Mm][Ii][Cc][Rr][Oo][Ss][Oo][Ff][Tt]|[Ww][Ii][Nn][Dd][Oo][Ww][Ss])/u,
+          expected:
+            'a tag name that does not start with "azure", "microsoft" or "windows" (in any case): Azure reserves those prefixes',
+        },
+      ],
+    },
+  ),
+  text(/^[\s\S]{0,256}$/u, 'a tag value: a string of at most 256 characters'),
+  { max: 50, maxName: 'tags', uniqueIgnoringCase: 'tag name' },
+);
+
 // lib/deployment-target.ts
+var import_node_path = require('node:path');
 var modelName = text(
   /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/u,
   'an Azure ML model name: 1-255 letters, digits, "-", "_" or ".", starting with a letter or digit',
@@ -1042,7 +947,7 @@ function repoPath(extensions) {
           pattern: new RegExp(`(?:${endings})$`, 'u'),
           expected: `a path ending in ${ends}`,
           message: (s) =>
-            `a path ending in ${ends}, such as "deploy/${(0, import_node_path2.basename)(s, (0, import_node_path2.extname)(s)) || 'file'}${extensions[0]}"`,
+            `a path ending in ${ends}, such as "deploy/${(0, import_node_path.basename)(s, (0, import_node_path.extname)(s)) || 'file'}${extensions[0]}"`,
         },
       ],
     },
@@ -1059,6 +964,278 @@ var TARGET_FIELDS = {
 };
 var publishedTarget = object(TARGET_FIELDS);
 var publishedTargets = record(modelName, publishedTarget);
+
+// lib/dispatch-contract.ts
+var modelVersion = text(
+  /^[1-9][0-9]{0,8}$/,
+  'a model version: a whole number from 1 to 999999999 without leading zeros (the versions Azure ML gives on registration)',
+);
+var eventId = text(
+  /^[A-Za-z0-9._:-]{1,128}$/,
+  'an Event Grid event id: 1-128 letters, digits, ".", "_", ":" or "-"',
+);
+var eventTime = text(
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/,
+  'an ISO 8601 time such as "2025-06-01T10:00:00.1234567Z"',
+);
+var WORKSPACE_REFERENCE = `${workspaceName.expected}, or the resource id of one (".../workspaces/NAME")`;
+var workspaceReference = {
+  expected: WORKSPACE_REFERENCE,
+  json: { type: 'string' },
+  check: (value, path) => {
+    const raw = typeof value === 'string' ? value : '';
+    const name = /\/workspaces\/[^/]+$/i.test(raw) ? raw.slice(raw.lastIndexOf('/') + 1) : raw;
+    const checked2 = workspaceName.check(name, path);
+    return 'value' in checked2 ? checked2 : problem(path, value, WORKSPACE_REFERENCE);
+  },
+};
+var PAYLOAD = {
+  modelName: {
+    key: 'model_name',
+    variable: 'MODEL_NAME',
+    rule: modelName,
+    required: true,
+    source: { data: ['modelName', 'ModelName'] },
+    promotedAs: 'checked',
+    summary: 'Model',
+    inputType: 'string',
+  },
+  modelVersion: {
+    key: 'model_version',
+    variable: 'MODEL_VERSION',
+    rule: modelVersion,
+    required: true,
+    source: { data: ['modelVersion', 'ModelVersion'] },
+    promotedAs: 'checked',
+    summary: 'Version',
+    inputType: 'string',
+  },
+  environment: {
+    key: 'environment',
+    variable: 'DEPLOY_ENVIRONMENT',
+    rule: githubEnvironment,
+    required: true,
+    source: { setting: 'environment' },
+    promotedAs: 'next',
+    summary: 'Environment',
+    inputType: 'environment',
+  },
+  eventId: {
+    key: 'event_id',
+    variable: 'EVENT_ID',
+    rule: eventId,
+    required: false,
+    source: { event: 'id' },
+    promotedAs: 'event',
+    summary: 'Event',
+    inputType: 'string',
+  },
+  eventTime: {
+    key: 'event_time',
+    variable: 'EVENT_TIME',
+    rule: eventTime,
+    required: false,
+    source: { event: 'eventTime' },
+    promotedAs: 'event',
+    summary: 'Event time',
+    inputType: 'string',
+  },
+  eventWorkspace: {
+    key: 'workspace',
+    variable: 'EVENT_WORKSPACE',
+    rule: workspaceReference,
+    required: false,
+    source: { setting: 'workspace' },
+    promotedAs: 'own',
+    inputType: 'string',
+  },
+};
+var PAYLOAD_KEYS = Object.fromEntries(
+  Object.entries(PAYLOAD).map(([name, field]) => [name, field.key]),
+);
+var HANDED_ON = Object.keys(PAYLOAD).filter(
+  (name) => name === 'environment' || PAYLOAD[name].promotedAs === 'checked',
+);
+function payloadFields() {
+  return Object.entries(PAYLOAD);
+}
+
+// rollout/report.ts
+function annotation(level, message) {
+  const data = message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return `::${level} title=AML rollout::${data}`;
+}
+function outputLine(name, value) {
+  if (/[\r\n]/.test(name + value)) throw new Error(`step output ${name} must be one line`);
+  return `${name}=${value}
+`;
+}
+var QUOTE_LIMIT = 300;
+function quote(value) {
+  const escaped = JSON.stringify(value)
+    .slice(1, -1)
+    .replace(/\u007f/g, '\\u007f');
+  return `"${escaped.length > QUOTE_LIMIT ? `${escaped.slice(0, QUOTE_LIMIT)}...` : escaped}"`;
+}
+function oneLine(text2) {
+  return text2.replace(/[\u0000-\u001f\u007f]/g, '?');
+}
+function markdownText(text2) {
+  return text2.replace(/[&<>`|$[\]*_\\:]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+}
+var TITLES = {
+  succeeded: '✅ deployed',
+  unchanged: '✅ already serving, nothing changed',
+  skipped: '⏭️ skipped',
+  failed: '❌ failed',
+  cancelled: '⏹️ cancelled',
+  proceeding: '❌ failed',
+};
+var RUN_URL = /^https:\/\/[A-Za-z0-9.-]+\/[A-Za-z0-9-]+\/[A-Za-z0-9._-]+\/actions\/runs\/[0-9]+$/;
+function promotedRow(report) {
+  if (report.promotedFrom === '') return '| Promoted from | – |';
+  const stage = `<code>${markdownText(quote(report.promotedFrom).slice(1, -1))}</code>`;
+  const link = RUN_URL.test(report.promotedFromUrl)
+    ? ` in <a href="${report.promotedFromUrl}">run ${report.promotedFromUrl.split('/').at(-1)}</a>`
+    : ' (by hand)';
+  return `| Promoted from | ${stage}${link} |`;
+}
+function renderSummary(report, now) {
+  const row = (label, value) =>
+    value === ''
+      ? `| ${label} | – |`
+      : // A value stays on one line of its cell: control characters as JSON escapes.
+        `| ${label} | <code>${markdownText(quote(value).slice(1, -1))}</code> |`;
+  const lines = [
+    `## Azure ML rollout: ${TITLES[report.outcome]}`,
+    '',
+    '| Item | Value |',
+    '| --- | --- |',
+    ...payloadFields().flatMap(([name, field]) =>
+      field.summary === void 0 ? [] : [row(field.summary, report.request[name])],
+    ),
+    row('Endpoint', report.endpoint),
+    row('Deployment', report.deployment),
+    row('Source', report.source),
+    promotedRow(report),
+    row('Traffic before', report.trafficBefore),
+    row('Traffic after', report.trafficAfter),
+    row('Deployments before', report.deploymentsBefore),
+    row('Deployments after', report.deploymentsAfter),
+    `| Outcome | ${report.outcome === 'proceeding' ? 'failed' : report.outcome} |`,
+    `| Duration | ${duration(now - report.startedAt)} |`,
+    '',
+    // Each detail is a paragraph; its lines (a problem list) stay lines.
+    ...report.details.flatMap((detail) => [
+      ...detail.split('\n').map((line) => markdownText(oneLine(line))),
+      '',
+    ]),
+  ];
+  return `${lines.join('\n')}
+`;
+}
+
+// rollout/session.ts
+var ID_TOKEN_AUDIENCE = 'api://AzureADTokenExchange';
+async function credentialFor(request, source) {
+  if (request.authMode === 'client-secret') {
+    let secret;
+    try {
+      secret = JSON.parse(source.credentials).clientSecret;
+    } catch {
+      secret = void 0;
+    }
+    return typeof secret === 'string' && secret !== ''
+      ? { credential: { kind: 'client-secret', secret } }
+      : { error: 'the AZURE_CREDENTIALS secret is missing or holds no "clientSecret"' };
+  }
+  try {
+    return { credential: { kind: 'federated-token', token: await source.idToken() } };
+  } catch (e) {
+    return {
+      error: `GitHub gave no OIDC token (${e.message}); the job needs "permissions: id-token: write"`,
+    };
+  }
+}
+async function signIn(ctx, azure, request, source) {
+  const credential = await credentialFor(request, source);
+  ctx.checkCancelled();
+  if ('error' in credential) ctx.fail(`Signing in to Azure failed: ${credential.error}.`);
+  const result = await azure.signIn(request.clientId, request.tenantId, credential.credential);
+  ctx.checkCancelled();
+  if (!result.ok) {
+    ctx.fail(
+      `Signing in to Azure as ${request.clientId} (${request.authMode}) failed: ${failureReason(result)}.`,
+    );
+  }
+}
+
+// rollout/github-io.ts
+function gitHubIo(options) {
+  const { summaryFile, outputFile, root, stdout, stderr } = options;
+  return {
+    out: (line) =>
+      stdout(`${line}
+`),
+    err: stderr,
+    appendSummary: (markdown) =>
+      summaryFile ? (0, import_node_fs.appendFileSync)(summaryFile, markdown) : stderr(markdown),
+    setOutput: (name, value) => {
+      if (outputFile) (0, import_node_fs.appendFileSync)(outputFile, outputLine(name, value));
+    },
+    // Follows symbolic links, as `az` does when it reads the file.
+    isFile: (path) =>
+      (0, import_node_fs.statSync)((0, import_node_path2.resolve)(root, path), {
+        throwIfNoEntry: false,
+      })?.isFile() ?? false,
+  };
+}
+var JOURNAL_FILE = 'aml-deploy-rollout-journal.json';
+function fileJournal(path) {
+  return {
+    read: () => {
+      if (!(0, import_node_fs.existsSync)(path)) return void 0;
+      return JSON.parse((0, import_node_fs.readFileSync)(path, 'utf8'));
+    },
+    write: (journal) => {
+      (0, import_node_fs.writeFileSync)(`${path}.new`, JSON.stringify(journal));
+      (0, import_node_fs.renameSync)(`${path}.new`, path);
+    },
+  };
+}
+var realClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve2) => {
+      if (signal?.aborted) return resolve2();
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve2();
+      }
+    }),
+};
+async function gitHubIdToken(requestUrl, requestToken, cancel, request = fetch) {
+  if (!requestUrl || !requestToken) {
+    throw new Error('ACTIONS_ID_TOKEN_REQUEST_URL is not set');
+  }
+  const url = `${requestUrl}&audience=${encodeURIComponent(ID_TOKEN_AUDIENCE)}`;
+  const response = await request(url, {
+    headers: { Authorization: `Bearer ${requestToken}`, Accept: 'application/json' },
+    signal: AbortSignal.any([AbortSignal.timeout(3e4), ...(cancel ? [cancel] : [])]),
+  });
+  if (!response.ok) throw new Error(`GitHub answered HTTP ${response.status}`);
+  const body = await response.json();
+  if (typeof body.value !== 'string' || body.value === '')
+    throw new Error('no token in the answer');
+  return body.value;
+}
 
 // lib/workflow-contract.ts
 var COMMITTED_FILES = [
@@ -1091,27 +1268,28 @@ var SECRET_NAMES = {
 };
 
 // rollout/inputs.ts
-var REQUEST_VARIABLES = {
-  modelName: 'MODEL_NAME',
-  modelVersion: 'MODEL_VERSION',
-  environment: 'DEPLOY_ENVIRONMENT',
-  eventId: 'EVENT_ID',
-  eventTime: 'EVENT_TIME',
-  workspace: 'EVENT_WORKSPACE',
-};
+var REQUEST_VARIABLES = Object.fromEntries(
+  payloadFields().map(([name, field]) => [name, field.variable]),
+);
 var ENVIRONMENT_VARIABLES = {
   authMode: VARIABLE_NAMES.authMode,
   clientId: VARIABLE_NAMES.clientId,
   tenantId: VARIABLE_NAMES.tenantId,
   subscriptionId: VARIABLE_NAMES.subscriptionId,
-  promotion: VARIABLE_NAMES.promotion,
-  promotedFrom: VARIABLE_NAMES.promotedFrom,
   resourceGroup: VARIABLE_NAMES.resourceGroup,
   workspace: VARIABLE_NAMES.workspace,
   deploymentTargets: VARIABLE_NAMES.deploymentTargets,
+  promotion: VARIABLE_NAMES.promotion,
+  promotedFrom: VARIABLE_NAMES.promotedFrom,
 };
-var PROMOTED_FROM_VARIABLE = 'PROMOTED_FROM';
-var PROMOTED_IN_RUN_VARIABLE = 'PROMOTED_IN_RUN';
+var PROMOTION_INPUTS = {
+  /** The stage that passed the version on (its GitHub environment), for a promotion. */
+  promotedFrom: { key: 'promoted_from', variable: 'PROMOTED_FROM' },
+  /** "true" when a promotion job of the same workflow run passed the version on. */
+  promotedInRun: { key: 'promoted_in_run', variable: 'PROMOTED_IN_RUN' },
+};
+var PROMOTED_FROM_VARIABLE = PROMOTION_INPUTS.promotedFrom.variable;
+var PROMOTED_IN_RUN_VARIABLE = PROMOTION_INPUTS.promotedInRun.variable;
 var STARTED_AT_VARIABLE = 'ROLLOUT_STARTED_AT';
 var CREDENTIALS_VARIABLE = SECRET_NAMES.azureCredentials;
 var GITHUB_VARIABLES = {
@@ -1620,121 +1798,6 @@ var Journal = class _Journal {
   }
 };
 
-// lib/config-fields.ts
-var AUTH_MODES = ['oidc', 'client-secret'];
-var GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/u;
-var GUID_EXPECTED = 'a GUID such as "00000000-0000-0000-0000-000000000000"';
-var lowerCase = (g) => g.toLowerCase();
-var guid = text(GUID, GUID_EXPECTED, { normalize: lowerCase });
-var principal = text(GUID, GUID_EXPECTED, {
-  refine: [
-    {
-      pattern: /^(?!0{8}-0{4}-0{4}-0{4}-0{12}$)/u,
-      expected:
-        'the object ID of a user, group or service principal; the nil GUID "00000000-0000-0000-0000-000000000000" names none',
-    },
-  ],
-  normalize: lowerCase,
-});
-var githubOwner = text(
-  /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/u,
-  'a GitHub user or organization name: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen',
-);
-var githubUser = text(
-  /^(?=.{1,39}$)[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*(?:_[A-Za-z0-9]{3,8})?$/u,
-  'a GitHub login: 1-39 letters, digits or single hyphens, not starting or ending with a hyphen; for a managed user, followed by "_" and the enterprise shortcode (e.g. "mona-cat_octo")',
-);
-var githubRepository = text(
-  /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/u,
-  'a GitHub repository name: 1-100 letters, digits, ".", "-" or "_" (not "." or "..")',
-  {
-    refine: [
-      {
-        pattern: /^(?![\s\S]*\.git$)/u,
-        expected: 'a repository name without the ".git" of its clone URL',
-        message: (s) =>
-          `a repository name without the ".git" of its clone URL (did you mean ${show(s.slice(0, -4))}?)`,
-      },
-    ],
-  },
-);
-var githubEnvironment = text(
-  /^(?![\s\S]*[$%@]\{)(?!\s)(?![\s\S]*\s$)[^'"`,;:\\/\p{Cc}]{1,255}$/u,
-  'a GitHub environment name: 1-255 characters, no spaces at either end, without ":", quotes, "`", commas, semicolons, "\\", "/", control characters, "${", "%{" or "@{"',
-  {
-    refine: [
-      {
-        pattern: /^(?!\.\.?$)/u,
-        expected: `a GitHub environment name other than "." or "..": the name is a segment of the API's URLs`,
-      },
-    ],
-  },
-);
-var workspaceName = text(
-  /^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/u,
-  'an Azure ML workspace name: 3-33 letters, digits, "-" or "_", starting with a letter or digit',
-);
-var resourceGroup = text(
-  /^[-\p{L}\p{Nd}_.()]{0,89}[-\p{L}\p{Nd}_()]$/u,
-  'a resource group name: 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending in "."',
-);
-var namePrefix = text(
-  /^[a-z][a-z0-9]{1,9}$/u,
-  'a naming prefix: 2-10 lowercase letters or digits, starting with a letter',
-);
-var storageAccountName = text(
-  /^[a-z0-9]{3,24}$/u,
-  'a storage account name: 3-24 lowercase letters or digits',
-);
-var blobContainer = text(
-  /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/u,
-  'a blob container name: 3-63 lowercase letters, digits or single hyphens, not starting or ending with a hyphen',
-);
-var tags = record(
-  text(
-    /^(?!__proto__$)[^<>%&\\?/]{1,128}$/u,
-    'a tag name: 1-128 characters without < > % & \\ ? /, other than __proto__',
-    {
-      refine: [
-        {
-          pattern:
-            /^(?![Aa][Zz][Uu][Rr][Ee]|[Mm][Ii][Cc][Rr][Oo][Ss][Oo][Ff][Tt]|[Ww][Ii][Nn][Dd][Oo][Ww][Ss])/u,
-          expected:
-            'a tag name that does not start with "azure", "microsoft" or "windows" (in any case): Azure reserves those prefixes',
-        },
-      ],
-    },
-  ),
-  text(/^[\s\S]{0,256}$/u, 'a tag value: a string of at most 256 characters'),
-  { max: 50, maxName: 'tags', uniqueIgnoringCase: 'tag name' },
-);
-
-// lib/dispatch-contract.ts
-var PAYLOAD_KEYS = {
-  modelName: 'model_name',
-  modelVersion: 'model_version',
-  eventId: 'event_id',
-  eventTime: 'event_time',
-  workspace: 'workspace',
-  /**
-   * The GitHub environment the deploy job runs in. Several app environments (staging,
-   * production) may dispatch to one repository; this says which one a run is for.
-   */
-  environment: 'environment',
-};
-var modelVersion = text(
-  /^[1-9][0-9]{0,8}$/,
-  'a model version: a whole number from 1 to 999999999 without leading zeros (the versions Azure ML gives on registration)',
-);
-var eventId = text(
-  /^[A-Za-z0-9._:-]{1,128}$/,
-  'an Event Grid event id: 1-128 letters, digits, ".", "_", ":" or "-"',
-);
-var eventTime = text(
-  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/,
-  'an ISO 8601 time such as "2025-06-01T10:00:00.1234567Z"',
-);
-
 // lib/promotion.ts
 var registryName = text(
   /^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$/,
@@ -1782,12 +1845,11 @@ function checkRequest(inputs) {
     id: value(runNumber, inputs.run.id, GITHUB_VARIABLES.runId),
     attempt: value(runNumber, inputs.run.attempt, GITHUB_VARIABLES.runAttempt),
   };
+  const payload = Object.fromEntries(
+    payloadFields().map(([name, f]) => [name, value(f.rule, r[name], f.key, !f.required)]),
+  );
   const request = {
-    modelName: value(modelName, r.modelName, PAYLOAD_KEYS.modelName),
-    modelVersion: value(modelVersion, r.modelVersion, PAYLOAD_KEYS.modelVersion),
-    environment: value(githubEnvironment, r.environment, PAYLOAD_KEYS.environment),
-    eventId: value(eventId, r.eventId, PAYLOAD_KEYS.eventId, true),
-    eventTime: value(eventTime, r.eventTime, PAYLOAD_KEYS.eventTime, true),
+    ...payload,
     authMode: value(authMode, v.authMode, variable('authMode')),
     clientId: value(guid, v.clientId, variable('clientId')),
     tenantId: value(guid, v.tenantId, variable('tenantId')),
@@ -1802,7 +1864,7 @@ function checkRequest(inputs) {
   };
   const fed = documentOf(promotedFromDocument, v.promotedFrom, variable('promotedFrom'), problems);
   const source = sourceOf(request, inputs.promotedFrom, fed, problems);
-  problems.push(...workspaceProblems(r.workspace, request));
+  problems.push(...workspaceProblems(request));
   if (v.deploymentTargets === '') {
     problems.push(
       `${variable('deploymentTargets')}: is empty: this environment has no deployment targets`,
@@ -1850,21 +1912,13 @@ function runUrl(run) {
     /^[0-9]+$/.test(run.id);
   return plain ? `${run.serverUrl}/${run.repository}/actions/runs/${run.id}` : '';
 }
-function workspaceProblems(raw, request) {
-  if (raw === '') return [];
-  const name = /\/workspaces\/[^/]+$/i.test(raw) ? raw.slice(raw.lastIndexOf('/') + 1) : raw;
-  if ('problems' in workspaceName.check(name, PAYLOAD_KEYS.workspace)) {
-    return [
-      `${PAYLOAD_KEYS.workspace}: ${show(raw)} is not accepted; expected ${workspaceName.expected}, or the resource id of one (".../workspaces/NAME")`,
-    ];
-  }
-  if (request.workspace !== '' && name.toLowerCase() !== request.workspace.toLowerCase()) {
-    const environment = request.environment ? ` ${request.environment}` : '';
-    return [
-      `The model was registered in workspace ${name}, but environment${environment} deploys to workspace ${request.workspace}.`,
-    ];
-  }
-  return [];
+function workspaceProblems(request) {
+  const { eventWorkspace: name, workspace } = request;
+  if (name === '' || workspace === '' || name.toLowerCase() === workspace.toLowerCase()) return [];
+  const environment = request.environment ? ` ${request.environment}` : '';
+  return [
+    `The model was registered in workspace ${name}, but environment${environment} deploys to workspace ${workspace}.`,
+  ];
 }
 var FILE_FIELDS = ['endpointSpec', 'deploymentSpec', 'smokeTestRequest'];
 function findTarget(model, deploymentTargets, isFile) {
@@ -2518,13 +2572,11 @@ var STEP_OUTPUTS = {
   proceed: 'proceed',
   /** Epoch seconds, handed to the later steps as ROLLOUT_STARTED_AT. */
   startedAt: 'started_at',
-  // deploy's, read by the workflow's next promotion job (set only when it should run):
-  /** The GitHub environment of the next stage. */
+  /**
+   * deploy's, read by the workflow's next promotion job (set only when it should run): the
+   * GitHub environment of the next stage; with it, the fields HANDED_ON, by payload key.
+   */
   promoteTo: 'promote_to',
-  /** The stage's own GitHub environment, the version, as checked: what the next stage takes. */
-  environment: 'environment',
-  modelName: 'model_name',
-  modelVersion: 'model_version',
 };
 function isPhase(value) {
   return PHASES.includes(value);
@@ -2555,9 +2607,7 @@ function promote(ctx, request) {
   const next = request.promotion?.to;
   if (next === void 0 || ctx.report.outcome !== 'succeeded') return;
   ctx.io.setOutput(STEP_OUTPUTS.promoteTo, next);
-  ctx.io.setOutput(STEP_OUTPUTS.environment, request.environment);
-  ctx.io.setOutput(STEP_OUTPUTS.modelName, request.modelName);
-  ctx.io.setOutput(STEP_OUTPUTS.modelVersion, request.modelVersion);
+  for (const name of HANDED_ON) ctx.io.setOutput(PAYLOAD[name].key, request[name]);
   ctx.report.details.push(
     `Promoted to ${next}: the next job rolls out ${request.modelName} version ${request.modelVersion} there, once its reviewers approve.`,
   );
@@ -2565,11 +2615,7 @@ function promote(ctx, request) {
 function newReport(inputs, startedAt) {
   return {
     outcome: 'failed',
-    modelName: inputs.request.modelName,
-    modelVersion: inputs.request.modelVersion,
-    environment: inputs.request.environment,
-    eventId: inputs.request.eventId,
-    eventTime: inputs.request.eventTime,
+    request: inputs.request,
     endpoint: '',
     deployment: '',
     source: '',
