@@ -23,6 +23,8 @@ import {
   VARIABLE_NAMES,
 } from '../lib/workflow-contract';
 import { OUTPUT_NAMES } from '../lib/naming';
+import { publishedTarget } from '../lib/deployment-target';
+import { defaultsOf } from './support/config-fixtures';
 import { configFrom, exampleJson, projectRoot, resourcesOf, synthStack } from './support/synth';
 
 const oidc = synthStack(configFrom(exampleJson()));
@@ -342,17 +344,12 @@ describe('GitHub wiring', () => {
     expect(value(VARIABLE_NAMES.clientId)).toMatch(
       /^\$\{azuread_application\.[\w-]+\.client_id\}$/,
     );
+    // The configured target, keyed by its model, with the schema's defaults filled in.
+    const { model, ...configured } = exampleJson().targets[0];
     expect(JSON.parse(value(VARIABLE_NAMES.deploymentTargets))).toEqual({
-      'sklearn-regression': {
-        endpoint: 'ep-sklearn-regression',
-        endpointSpec: 'deploy/endpoint.yml',
-        deploymentSpec: 'deploy/deployment.yml',
-        smokeTestRequest: 'deploy/sample-request.json',
-        canaryPercent: 10,
-        observeMinutes: 0,
-        keepDeployments: 1,
-      },
+      [model]: { ...defaultsOf(publishedTarget), ...configured },
     });
+    expect(configured).toMatchObject({ endpoint: 'ep-sklearn-regression', canaryPercent: 10 });
     expect(oidc).toHaveResourceWithProperties(ActionsEnvironmentVariable, {
       repository: 'mlops-models',
       environment: expect.stringMatching(/^\$\{github_repository_environment\./),

@@ -2,14 +2,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConfigError,
+  environmentSchema,
   environmentWarnings,
   gitBranch,
   loadConfigs,
   parseEnvironmentConfig,
 } from '../lib/config';
-import { show } from '../lib/schema';
+import { show, type Rule } from '../lib/schema';
 import { GITHUB_VARIABLE_MAX_BYTES, deploymentTargetsDocument } from '../lib/workflow-contract';
-import { ENVIRONMENT_ACCEPTANCES, ENVIRONMENT_REFUSALS } from './support/config-fixtures';
+import { deploymentTarget } from '../lib/deployment-target';
+import { entries } from '../lib/schema-docs';
+import {
+  ENVIRONMENT_ACCEPTANCES,
+  ENVIRONMENT_REFUSALS,
+  defaultsOf,
+} from './support/config-fixtures';
 
 const example = JSON.parse(readFileSync(join(__dirname, '..', 'config', 'example.json'), 'utf8'));
 
@@ -83,15 +90,29 @@ describe('a valid configuration', () => {
         tokenWriters: [],
       },
     });
-    expect(config.targets[0]).toEqual({
-      model: 'm',
-      endpoint: 'ep-m',
-      endpointSpec: 'e.yml',
-      deploymentSpec: 'd.yaml',
-      canaryPercent: 0,
-      observeMinutes: 0,
-      keepDeployments: 1,
-    });
+    // Each target field the schema gives a default has it (the defaults themselves are in
+    // the reviewed snapshot below).
+    expect(config.targets[0]).toEqual({ ...minimal.targets[0], ...defaultsOf(deploymentTarget) });
+  });
+
+  test('every default of the configuration, as the schema declares it (reviewed snapshot)', () => {
+    // A new default, or a changed one, shows up here for review: the docs, the schemas and
+    // the published targets all take it from the schema.
+    const declared = Object.fromEntries(
+      entries(environmentSchema as Rule<unknown>).flatMap(({ path, field }) =>
+        field.presence === 'required'
+          ? []
+          : [
+              [
+                path,
+                field.presence === 'defaulted'
+                  ? field.default
+                  : `(${field.defaultText ?? 'left out'})`,
+              ],
+            ],
+      ),
+    );
+    expect(declared).toMatchSnapshot();
   });
 });
 

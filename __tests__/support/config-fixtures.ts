@@ -801,3 +801,23 @@ export function everyFieldEveryValue(
     })),
   );
 }
+
+// ---------------------------------------------------------------------------------------
+// Defaults, as the schema declares them (expectations computed from the contract)
+// ---------------------------------------------------------------------------------------
+
+/** The defaulted fields of an object rule (top level) and their defaults. */
+export function defaultsOf(rule: Rule<unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries((rule.fields ?? {}) as Shape).flatMap(([key, field]) =>
+      field.presence === 'defaulted' ? [[key, field.default]] : [],
+    ),
+  );
+}
+
+/** `value`, which must pass `rule`, as the rule fills it (fixtures built through the rule). */
+export function through<T>(rule: Rule<T>, value: unknown): T {
+  const checked = rule.check(value, 'fixture');
+  if ('problems' in checked) throw new Error(JSON.stringify(checked.problems));
+  return checked.value;
+}

@@ -9,7 +9,8 @@
  * The workflow file's own conditions are checked against these by
  * __tests__/rollout-workflow.test.ts, which runs the bundle through it.
  */
-import type { PublishedTarget } from '../../lib/deployment-target';
+import { publishedTarget, type PublishedTarget } from '../../lib/deployment-target';
+import { through } from './config-fixtures';
 import type { Inputs } from '../../rollout/inputs';
 import type { JournalFile, JournalStore } from '../../rollout/journal';
 import { readInputs } from '../../rollout/inputs';
@@ -33,15 +34,13 @@ export const RUN_ID = '4242';
 export const ID_TOKEN = 'eyJ.fake-github-oidc-token.sig';
 export const CLIENT_SECRET = 'fake-client-secret-value';
 
-export const DEFAULT_TARGET: PublishedTarget = {
+/** The target the tests roll out to, built through the rule: every default filled in. */
+export const DEFAULT_TARGET: PublishedTarget = through(publishedTarget, {
   endpoint: ENDPOINT,
   endpointSpec: 'aml/endpoint.yml',
   deploymentSpec: 'aml/deployment.yml',
   smokeTestRequest: 'aml/sample-request.json',
-  canaryPercent: 0,
-  observeMinutes: 0,
-  keepDeployments: 1,
-};
+});
 
 /** The files of the target repository that AML_DEPLOYMENT_TARGETS names. */
 export const REPOSITORY_FILES = [
