@@ -2,25 +2,58 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Barrel imports of prebuilt providers load every resource class (seconds, hundreds of MB).
+const PROVIDER_BARREL = {
+  regex: '^@cdktf/provider-[a-z]+$',
+  message: 'Import the resource by deep path: @cdktf/provider-<name>/lib/<resource>.',
+};
+const CDKTF = {
+  regex: '^(cdktf|constructs|@cdktf/.*)$',
+  message: 'No cdktf here: this layer builds plain data (lib/) or runs in a workflow (rollout/).',
+};
+/** An import of `folder` (a top-level folder or file of the project) from a file one level down. */
+const layer = (folder, message) => ({ regex: `^\\.\\./${folder}(/|$)`, message });
+
+/**
+ * The layers, enforced: main.ts reads configuration and files and builds stacks; a stack
+ * composes constructs; constructs use lib; lib is pure (no cdktf, no files, nothing above
+ * it); the rollout runs in the target repository's workflow and uses lib's rules only.
+ */
+const restrict = (...patterns) => ({
+  'no-restricted-imports': ['error', { patterns: [PROVIDER_BARREL, ...patterns] }],
+});
+const ABOVE_LIB = 'lib/ is the bottom layer: it imports nothing above it.';
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdktf.out/', 'dist/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { rules: restrict() },
   {
-    rules: {
-      // Barrel imports of prebuilt providers load every resource class (seconds, hundreds of MB).
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^@cdktf/provider-[a-z]+$',
-              message: 'Import the resource by deep path: @cdktf/provider-<name>/lib/<resource>.',
-            },
-          ],
-        },
-      ],
-    },
+    files: ['lib/**/*.ts'],
+    rules: restrict(
+      CDKTF,
+      { regex: '^node:fs$', message: 'lib/ reads no files: main.ts (or a script) reads them.' },
+      layer('(constructs|stacks|rollout|scripts|main)', ABOVE_LIB),
+    ),
+  },
+  {
+    files: ['constructs/**/*.ts'],
+    rules: restrict(layer('(stacks|rollout|scripts|main)', 'A construct uses lib/ only.')),
+  },
+  {
+    files: ['stacks/**/*.ts'],
+    rules: restrict(layer('(rollout|scripts|main)', 'A stack composes constructs and lib/.')),
+  },
+  {
+    files: ['rollout/**/*.ts'],
+    rules: restrict(
+      CDKTF,
+      layer(
+        '(constructs|stacks|scripts|main|lib/config|lib/bootstrap-config)',
+        "The rollout uses lib's rules only: no stack, no configuration loader.",
+      ),
+    ),
   },
   {
     // Node scripts written as ES modules.

@@ -21,6 +21,7 @@ import {
   existsSync,
   fstatSync,
   openSync,
+  readFileSync,
   readSync,
   readdirSync,
   rmSync,
@@ -49,7 +50,7 @@ import {
   synthReport,
   type PathKind,
 } from './lib/selection';
-import { loadCommittedFiles } from './lib/workflow-contract';
+import { COMMITTED_FILES } from './lib/workflow-contract';
 import {
   BOOTSTRAP_STACK_NAME,
   bootstrapWarnings,
@@ -69,6 +70,14 @@ function findProjectRoot(from: string): string {
 }
 const projectRoot = findProjectRoot(__dirname);
 const fromRoot = (path: string) => resolve(projectRoot, path);
+
+/** The files the stack commits to the target repository, with their text from `workflows/`. */
+export function loadCommittedFiles(root: string): { path: string; content: string }[] {
+  return COMMITTED_FILES.map((f) => ({
+    path: f.path,
+    content: readFileSync(join(root, f.source), 'utf8'),
+  }));
+}
 
 /**
  * A file's bytes, by its path as users write it (relative to the project root), read once:

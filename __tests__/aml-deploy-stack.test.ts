@@ -12,7 +12,7 @@ import { WORKFLOW_UPDATE_BRANCH } from '../lib/workflow-contract';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { TerraformResource, Testing } from 'cdktf';
 import { terraformLiteral } from '../lib/terraform-literal';
-import { loadCommittedFiles } from '../lib/workflow-contract';
+import { loadCommittedFiles } from '../main';
 import { AmlDeployStack, TOKEN_NOT_SET } from '../stacks/aml-deploy-stack';
 import { ROLE_PROPAGATION } from '../constructs/dispatch-token-vault';
 import { TERRAFORM_REQUIRED_VERSION } from '../constructs/terraform-blocks';

@@ -13,7 +13,7 @@ import {
 import { FederatedApplication, type FederatedApplicationProps } from './federated-application';
 
 /** Days a password stays valid after its rotation date, so a late deploy does not lock the workflow out. */
-export const PASSWORD_GRACE_DAYS = 30;
+const PASSWORD_GRACE_DAYS = 30;
 
 export interface DeployIdentityProps {
   /** Display name of the Entra ID application. */

@@ -29,7 +29,7 @@ export interface CommittedFile {
 /** How the committed files reach the branch. */
 export type WorkflowDelivery = 'commit' | 'pull-request';
 
-export const COMMIT_MESSAGE = 'Update AML deploy workflow (managed by aml-deploy-pipeline)';
+const COMMIT_MESSAGE = 'Update AML deploy workflow (managed by aml-deploy-pipeline)';
 
 export interface GitHubWiringProps {
   /** Repository name (the owner is the GitHub provider's). */

@@ -19,7 +19,7 @@ import {
 import { FederatedApplication, type FederatedSubject } from './federated-application';
 
 /** Client (application) ID of Microsoft Graph, the same in every tenant. */
-export const MICROSOFT_GRAPH_CLIENT_ID = '00000003-0000-0000-c000-000000000000';
+const MICROSOFT_GRAPH_CLIENT_ID = '00000003-0000-0000-c000-000000000000';
 
 /**
  * Microsoft Graph application permissions (app role IDs, the same in every tenant), from
@@ -109,7 +109,7 @@ export function infraTargets(environments: readonly EnvironmentConfig[]): InfraT
   return [...byGroup.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-export function resourceGroupId(subscriptionId: string, resourceGroup: string): string {
+function resourceGroupId(subscriptionId: string, resourceGroup: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
 }
 

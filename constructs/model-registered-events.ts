@@ -6,21 +6,21 @@ import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { hardenedStorageAccount } from '../lib/azure-defaults';
+import { hardenedStorageAccount } from './azure-defaults';
 import { MODEL_REGISTERED_EVENT_TYPE } from '../lib/logic-app-definition';
 
 /** Event Grid's topic type for an Azure ML workspace. */
-export const ML_WORKSPACE_TOPIC_TYPE = 'Microsoft.MachineLearningServices.Workspaces';
+const ML_WORKSPACE_TOPIC_TYPE = 'Microsoft.MachineLearningServices.Workspaces';
 
 /** Container in the dead-letter account where undeliverable events land. */
-export const DEAD_LETTER_CONTAINER = 'dead-letters';
+const DEAD_LETTER_CONTAINER = 'dead-letters';
 
 /**
  * Event Grid's own defaults, written out so a reader sees them: up to 30 attempts over
  * 24 hours (back-off from 10 s to 1 h), which rides out a GitHub or Logic Apps outage of
  * most of a day before an event is dead-lettered.
  */
-export const RETRY_POLICY = { maxDeliveryAttempts: 30, eventTimeToLive: 1440 } as const;
+const RETRY_POLICY = { maxDeliveryAttempts: 30, eventTimeToLive: 1440 } as const;
 
 /**
  * Webhook delivery settings. One event per delivery: a failing dispatch makes Event Grid
@@ -28,13 +28,13 @@ export const RETRY_POLICY = { maxDeliveryAttempts: 30, eventTimeToLive: 1440 } a
  * 4.55 does not mark it Computed, so leaving it out shows a change (and a new validation
  * handshake) on every plan.
  */
-export const WEBHOOK_DELIVERY = {
+const WEBHOOK_DELIVERY = {
   maxEventsPerBatch: 1,
   preferredBatchSizeInKilobytes: 64,
 } as const;
 
 /** Subject-prefix filter values: ModelRegistered subjects are `models/<name>:<version>`. */
-export function modelSubjectPrefixes(models: readonly string[]): string[] {
+function modelSubjectPrefixes(models: readonly string[]): string[] {
   return models.map((m) => `models/${m}:`);
 }
 

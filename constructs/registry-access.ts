@@ -3,11 +3,11 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Construct } from 'constructs';
 
-import { azurermProvider } from '../lib/azure-defaults';
+import { azurermProvider } from './azure-defaults';
 import { registryId, type RegistryRef } from '../lib/promotion';
 
 /** What an environment does with the registry of its promotion. */
-export const REGISTRY_ROLES = {
+const REGISTRY_ROLES = {
   /** Shares versions into it (`az ml model share`): read, and write assets. */
   share: 'AzureML Registry User',
   /** Deploys versions from it: read only. */

@@ -3,7 +3,7 @@ import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import { Construct } from 'constructs';
-import { hardenedStorageAccount } from '../lib/azure-defaults';
+import { hardenedStorageAccount } from './azure-defaults';
 import type { StateReplication } from '../lib/bootstrap-config';
 
 export interface StateStorageProps {

@@ -9,7 +9,7 @@ import type { IConstruct } from 'constructs';
  * case-insensitively, and the configuration refuses two names that differ only in case, so
  * no two tags can become one.
  */
-export const LOWER_CASE_TAG_NAMES: ReadonlySet<string> = new Set(['azurerm_monitor_metric_alert']);
+const LOWER_CASE_TAG_NAMES: ReadonlySet<string> = new Set(['azurerm_monitor_metric_alert']);
 
 /**
  * Puts the configured tags on every Azure resource that takes tags, so a resource

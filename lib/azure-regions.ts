@@ -15,7 +15,7 @@
  * regions" (regions-paired.md). A region Microsoft opens later is added here; the check exists
  * to catch `Japan East`, `japan-east` and typos at synth time instead of after a failed apply.
  *
- * Public Azure only: the providers are configured for the public cloud (lib/azure-defaults.ts
+ * Public Azure only: the providers are configured for the public cloud (constructs/azure-defaults.ts
  * sets no `environment`), GitHub's tokens are exchanged for its audience, and the Logic App
  * reads Key Vault at `vault.azure.net`. Sovereign clouds' regions are refused with that reason.
  */
@@ -31,7 +31,7 @@ interface Region {
 const region = (zones: boolean, paired = true): Region => ({ zones, paired });
 const restricted = (zones: boolean): Region => ({ zones, paired: true, restricted: true });
 
-export const REGIONS = {
+const REGIONS = {
   australiacentral: region(false),
   australiacentral2: restricted(false),
   australiaeast: region(true),
@@ -112,7 +112,7 @@ const NOT_PUBLIC_AZURE: readonly { readonly match: RegExp; readonly why: string 
 ];
 
 const PUBLIC_ONLY =
-  'this app deploys to public Azure only: its azurerm and azuread providers use the public cloud (lib/azure-defaults.ts), the deploy identity trusts GitHub tokens for the public audience api://AzureADTokenExchange, and the Logic App reads Key Vault at vault.azure.net';
+  'this app deploys to public Azure only: its azurerm and azuread providers use the public cloud (constructs/azure-defaults.ts), the deploy identity trusts GitHub tokens for the public audience api://AzureADTokenExchange, and the Logic App reads Key Vault at vault.azure.net';
 
 const EARLY_ACCESS =
   'an early-access region, where Microsoft deploys updates before the other regions, open only to enrolled subscriptions; which services and availability zones it has is not published, so this app does not deploy there';

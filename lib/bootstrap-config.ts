@@ -62,14 +62,14 @@ import {
 export const BOOTSTRAP_STACK_NAME = stackName(BOOTSTRAP_FILE_NAME);
 
 /** Storage redundancy of the state account (`account_replication_type`). */
-export const STATE_REPLICATIONS = ['LRS', 'ZRS', 'GRS', 'RAGRS', 'GZRS', 'RAGZRS'] as const;
+const STATE_REPLICATIONS = ['LRS', 'ZRS', 'GRS', 'RAGRS', 'GZRS', 'RAGZRS'] as const;
 export type StateReplication = (typeof STATE_REPLICATIONS)[number];
 const ZONE_REDUNDANT: readonly StateReplication[] = ['ZRS', 'GZRS', 'RAGZRS'];
 /** Replicated to the region's pair (Azure Storage redundancy: geo-redundant storage). */
 const GEO_REDUNDANT: readonly StateReplication[] = ['GRS', 'RAGRS', 'GZRS', 'RAGZRS'];
 
 /** Zone-redundant where the region has availability zones, locally redundant elsewhere. */
-export function defaultStateReplication(region: AzureRegion): StateReplication {
+function defaultStateReplication(region: AzureRegion): StateReplication {
   return hasZones(region) ? 'ZRS' : 'LRS';
 }
 

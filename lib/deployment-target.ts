@@ -10,7 +10,6 @@ import {
   integer,
   object,
   optional,
-  record,
   required,
   text,
   type Field,
@@ -109,9 +108,6 @@ export type DeploymentTarget = Infer<typeof deploymentTarget>;
 /** One entry of the `AML_DEPLOYMENT_TARGETS` document, which the model name keys. */
 export const publishedTarget = object(TARGET_FIELDS);
 export type PublishedTarget = Infer<typeof publishedTarget>;
-
-/** The `AML_DEPLOYMENT_TARGETS` document: `{ "<model name>": PublishedTarget }`. */
-export const publishedTargets = record(modelName, publishedTarget);
 
 export function publishTargets(
   targets: readonly DeploymentTarget[],

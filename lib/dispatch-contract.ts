@@ -28,7 +28,7 @@ export const modelVersion = text(
 );
 
 /** `event_id` values: Event Grid event ids (GUIDs for system topics). */
-export const eventId = text(
+const eventId = text(
   /^[A-Za-z0-9._:-]{1,128}$/,
   'an Event Grid event id: 1-128 letters, digits, ".", "_", ":" or "-"',
 );
@@ -37,7 +37,7 @@ export const eventId = text(
  * `event_time` values: the event's ISO 8601 time as Event Grid writes it
  * ("2025-06-01T10:00:00.1234567Z"), or a date.
  */
-export const eventTime = text(
+const eventTime = text(
   /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/,
   'an ISO 8601 time such as "2025-06-01T10:00:00.1234567Z"',
 );
@@ -48,7 +48,7 @@ const WORKSPACE_REFERENCE = `${workspaceName.expected}, or the resource id of on
  * `workspace` values: the workspace the model was registered in, by name or by resource id
  * (the event's topic); the checked value is the name.
  */
-export const workspaceReference: Rule<string> = {
+const workspaceReference: Rule<string> = {
   expected: WORKSPACE_REFERENCE,
   json: { type: 'string' },
   check: (value, path) => {

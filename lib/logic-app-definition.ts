@@ -204,9 +204,9 @@ export const MODEL_REGISTERED_EVENT_TYPE = 'Microsoft.MachineLearningServices.Mo
 export const SUBSCRIPTION_VALIDATION_EVENT_TYPE = 'Microsoft.EventGrid.SubscriptionValidationEvent';
 
 export const GITHUB_API_VERSION = '2022-11-28';
-export const GITHUB_USER_AGENT = 'aml-deploy-pipeline-logic-app';
-export const KEY_VAULT_API_VERSION = '7.4';
-export const KEY_VAULT_AUDIENCE = 'https://vault.azure.net';
+const GITHUB_USER_AGENT = 'aml-deploy-pipeline-logic-app';
+const KEY_VAULT_API_VERSION = '7.4';
+const KEY_VAULT_AUDIENCE = 'https://vault.azure.net';
 
 /**
  * Event Grid waits 30 s for the trigger's answer, then retries the delivery (and a late
@@ -221,8 +221,8 @@ export const EVENT_GRID_ANSWER_SECONDS = 30;
  * Key Vault: one retry after 5 s (the Consumption minimum interval) on 408/429/5xx; the
  * action gives up after 8 s in all (the wait and two quick attempts).
  */
-export const KEY_VAULT_RETRY_POLICY: RetryPolicy = { type: 'fixed', count: 1, interval: 'PT5S' };
-export const KEY_VAULT_TIMEOUT = 'PT8S';
+const KEY_VAULT_RETRY_POLICY: RetryPolicy = { type: 'fixed', count: 1, interval: 'PT5S' };
+const KEY_VAULT_TIMEOUT = 'PT8S';
 
 /**
  * GitHub: two retries on 408/429/5xx with exponential back-off. Logic Apps draws retry n
@@ -231,14 +231,14 @@ export const KEY_VAULT_TIMEOUT = 'PT8S';
  * most 15 s; the action gives up after 18 s in all. A 4xx other than 408/429 (e.g. 422
  * invalid payload, 401 bad token) is not retried.
  */
-export const GITHUB_RETRY_POLICY: RetryPolicy = {
+const GITHUB_RETRY_POLICY: RetryPolicy = {
   type: 'exponential',
   count: 2,
   interval: 'PT5S',
   minimumInterval: 'PT5S',
   maximumInterval: 'PT10S',
 };
-export const GITHUB_TIMEOUT = 'PT18S';
+const GITHUB_TIMEOUT = 'PT18S';
 
 const SECURE_INPUTS_AND_OUTPUTS: SecureDataConfiguration = {
   secureData: { properties: ['inputs', 'outputs'] },
@@ -252,7 +252,7 @@ const SECURE_INPUTS_AND_OUTPUTS: SecureDataConfiguration = {
  * A delivery in the Event Grid schema: a JSON array of events (one unless the subscription
  * batches). A CloudEvents delivery (a single object) or any other body fails it.
  */
-export const DELIVERY_SCHEMA: JsonSchema = {
+const DELIVERY_SCHEMA: JsonSchema = {
   type: 'array',
   minItems: 1,
   items: {
@@ -277,7 +277,7 @@ const MODEL_VERSION_SCHEMA = { type: ['string', 'number'], minLength: 1 };
  * version in one casing, so a delivery without them fails visibly instead of dispatching
  * empty values.
  */
-export const MODEL_REGISTERED_EVENT_SCHEMA: JsonSchema = {
+const MODEL_REGISTERED_EVENT_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['id', 'eventType', 'eventTime', 'data'],
   properties: {
@@ -569,7 +569,7 @@ function terminateRunFailed(): TerminateAction {
  * interpolation unless written `@@{`. Throws for a string that needs both escapes, whose
  * reading the documentation leaves open.
  */
-export function literal(value: string): string {
+function literal(value: string): string {
   if (value.startsWith('@')) {
     if (value.includes('@{')) {
       throw new Error(`${JSON.stringify(value)} cannot be written as a literal unambiguously.`);

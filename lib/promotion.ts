@@ -23,7 +23,7 @@ export const registryName = text(
 );
 
 /** An existing registry, as the published documents name it (every part given). */
-export const registryRef = object({
+const registryRef = object({
   name: required(registryName),
   resourceGroup: required(resourceGroup),
   subscriptionId: required(guid),

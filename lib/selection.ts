@@ -14,7 +14,7 @@ import { closest, isPlainObject, show } from './schema';
  * the folder with none (package.json, tsconfig.json, when the folder is the project root) is
  * JSON of another kind.
  */
-export const ENVIRONMENT_SECTIONS = ['azure', 'github', 'targets', 'trigger'] as const;
+const ENVIRONMENT_SECTIONS = ['azure', 'github', 'targets', 'trigger'] as const;
 
 /**
  * Whether parsed JSON is of another kind than an environment file: an object with none of
@@ -28,7 +28,7 @@ export function isOtherJson(json: unknown): boolean {
 export const CONFIG_DIR_VARIABLE = 'AML_DEPLOY_CONFIG_DIR';
 export const ENVIRONMENTS_VARIABLE = 'AML_DEPLOY_ENVIRONMENTS';
 export const DEFAULT_CONFIG_DIR = 'config';
-export const DEFAULT_ENVIRONMENT = 'example';
+const DEFAULT_ENVIRONMENT = 'example';
 
 /** What is at a path, from the file system; `unreadable`: why it cannot be looked at. */
 export type PathKind = 'folder' | 'file' | 'missing' | { readonly unreadable: string };

@@ -10,11 +10,6 @@ export function terraformLiteral(text: string): string {
   return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
-/** A quoted string literal for use inside a Terraform expression (`${ ... }`). */
-export function terraformString(text: string): string {
-  return terraformLiteral(JSON.stringify(text));
-}
-
 /**
  * The same data with every string, object keys included, made literal: what a stack does
  * with its configuration, so no value from a file can become a Terraform expression.

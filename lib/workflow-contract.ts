@@ -4,8 +4,6 @@
  * targets document. Defined once here; `__tests__/contract.test.ts` checks the
  * workflow YAML against them.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { publishTargets, type DeploymentTarget } from './deployment-target';
 
 /**
@@ -66,12 +64,4 @@ export const SECRET_NAMES = {
 /** The `AML_DEPLOYMENT_TARGETS` value: `{ "<model name>": PublishedTarget }` as JSON (lib/deployment-target.ts). */
 export function deploymentTargetsDocument(targets: readonly DeploymentTarget[]): string {
   return JSON.stringify(publishTargets(targets));
-}
-
-/** The files to commit, with their text read from `workflows/` under `projectRoot`. */
-export function loadCommittedFiles(projectRoot: string): { path: string; content: string }[] {
-  return COMMITTED_FILES.map((f) => ({
-    path: f.path,
-    content: readFileSync(join(projectRoot, f.source), 'utf8'),
-  }));
 }

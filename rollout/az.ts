@@ -150,7 +150,7 @@ export function failureReason(result: AzResult): string {
 }
 
 /** An argument as a POSIX shell would need it, for showing a command a reader can run again. */
-export function shellWord(arg: string): string {
+function shellWord(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -158,7 +158,7 @@ export function shellWord(arg: string): string {
 const SECRET_OPTIONS = new Set(['--federated-token', '--password']);
 
 /** The command as the log shows it, credentials masked. */
-export function shownCommand(args: readonly string[]): string {
+function shownCommand(args: readonly string[]): string {
   const shown = args.map((arg, i) => (SECRET_OPTIONS.has(args[i - 1]) ? '***' : shellWord(arg)));
   return `+ az ${shown.join(' ')}`;
 }
@@ -174,11 +174,6 @@ export interface Workspace {
 export type Credential =
   | { readonly kind: 'federated-token'; readonly token: string }
   | { readonly kind: 'client-secret'; readonly secret: string };
-
-/** A model version as `online-deployment create --set model=` takes it. */
-export function modelReference(model: { readonly name: string; readonly version: string }): string {
-  return `azureml:${model.name}:${model.version}`;
-}
 
 /** Tags as `--set` values: `tags.<name>=<value>`. */
 function tagArgs(tags: Readonly<Record<string, string>>): string[] {

@@ -34,12 +34,12 @@ export interface Rollout {
 }
 
 /** Between two polls of an operation under way. */
-export const POLL_MS = 15_000;
+const POLL_MS = 15_000;
 /**
  * A sign-in older than this is renewed before the next call: GitHub's OIDC token lives five
  * minutes, and the CLI fails once it needs a new access token after that.
  */
-export const SIGN_IN_MAX_AGE_MS = 4 * 60_000;
+const SIGN_IN_MAX_AGE_MS = 4 * 60_000;
 
 /** Signs in afresh (every step starts with it). */
 export async function freshSignIn(r: Rollout): Promise<void> {

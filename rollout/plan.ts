@@ -8,7 +8,7 @@
 import { isPlainObject } from '../lib/schema';
 
 /** Deployments this workflow creates are named `model-v<version>`; see deploymentName. */
-export const DEPLOYMENT_PREFIX = 'model-v';
+const DEPLOYMENT_PREFIX = 'model-v';
 
 /**
  * The deployment that runs a model version. Azure ML deployment names have 3-32 characters,
@@ -454,7 +454,7 @@ function canaryTraffic(before: Traffic, target: string, percent: number): Traffi
 }
 
 /** Traffic without the given deployments (deleted ones drop out of the map). */
-export function without(traffic: Traffic, names: readonly string[]): Traffic {
+function without(traffic: Traffic, names: readonly string[]): Traffic {
   return new Map([...traffic].filter(([d]) => !names.includes(d)));
 }
 

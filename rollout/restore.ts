@@ -181,7 +181,7 @@ export async function carryOut(
  * update the killed step started) before it reads the traffic: GitHub stops whatever still
  * runs about 4 min 45 s after a cancel, and the restore itself needs a minute.
  */
-export const RESTORE_WAIT_MINUTES = 2;
+const RESTORE_WAIT_MINUTES = 2;
 
 /**
  * The restore step: after a failed, cancelled or timed-out deploy step (or one that never

@@ -168,7 +168,7 @@ function validate(ctx: Context, inputs: Inputs): number {
 }
 
 /** The request and its target, or the run ends (failed, or skipped when there is no target). */
-export function checked(
+function checked(
   ctx: Context,
   inputs: Inputs,
   phase: 'validate' | 'deploy',

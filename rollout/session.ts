@@ -22,7 +22,7 @@ export interface CredentialSource {
 export const ID_TOKEN_AUDIENCE = 'api://AzureADTokenExchange';
 
 /** The credential for one sign-in, or why there is none (the message names no secret). */
-export async function credentialFor(
+async function credentialFor(
   request: Request,
   source: CredentialSource,
 ): Promise<{ readonly credential: Credential } | { readonly error: string }> {

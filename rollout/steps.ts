@@ -54,7 +54,7 @@ export async function runSteps(
 }
 
 /** A step in words, for the log and the journal. */
-export function describe(step: Step): string {
+function describe(step: Step): string {
   switch (step.kind) {
     case 'create':
       return `create deployment ${step.deployment}`;
@@ -89,7 +89,7 @@ const RUNNERS: { readonly [K in StepKind]: Runner<K> } = {
 /** Deployments take minutes to create; this bounds the wait for one. */
 export const CREATE_MINUTES = 60;
 /** A traffic update; bounds the wait for the endpoint to settle. */
-export const UPDATE_MINUTES = 15;
+const UPDATE_MINUTES = 15;
 
 async function createDeployment(
   r: Rollout,

@@ -85,7 +85,7 @@ function resources(n: number): string {
 }
 
 /** The comment's headline: what a reviewer must not miss, first. */
-export function headline(summary: PlanSummary, stack: string, neverDeployed = false): string {
+function headline(summary: PlanSummary, stack: string, neverDeployed = false): string {
   const s = `\`${stack}\``;
   if (neverDeployed && summary.status === 'changes') {
     return `### 🆕 ${s}: never deployed; the first deploy creates ${resources(summary.add)}`;
@@ -174,7 +174,7 @@ export function summarizeDiff(
 }
 
 /** What the comment says of an environment without state. */
-export function neverDeployedNote(stack: string): string {
+function neverDeployedNote(stack: string): string {
   return `**Never deployed.** The state storage holds no state for \`${stack}\` yet, so this plan ran against an empty state: merging deploys the environment for the first time, creating what the plan lists.`;
 }
 
@@ -270,7 +270,7 @@ export async function upsertComment(
   return { action: 'created', id: created.id, url: created.html_url };
 }
 
-export const USAGE =
+const USAGE =
   'Usage: node --import tsx scripts/diff-comment.ts --stack <stack> --plan <file> [--failed] [--never-deployed] [--commit <sha>]';
 
 export interface Options {

@@ -27,8 +27,7 @@ import { stackName, stateKey } from '../lib/naming';
 import { CONFIG_DIR_VARIABLE, DEFAULT_CONFIG_DIR } from '../lib/selection';
 import { UserError } from './user-error';
 
-export const USAGE =
-  'Usage: node --import tsx scripts/diff-stack.ts --env <environment> --out <file>';
+const USAGE = 'Usage: node --import tsx scripts/diff-stack.ts --env <environment> --out <file>';
 
 /** The file written into the stack's folder for a never-deployed environment. */
 export const EMPTY_STATE_OVERRIDE = 'aml_deploy_empty_state_override.tf.json';
@@ -89,7 +88,7 @@ function runCommand(
 }
 
 /** Whether the stack's state blob exists, asked with a read-only call as the signed-in identity. */
-export function stateExists(
+function stateExists(
   backend: { readonly storageAccount: string; readonly container: string },
   key: string,
   cwd: string,

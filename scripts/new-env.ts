@@ -44,7 +44,7 @@ type Flag = keyof typeof FLAGS;
 const FLAG_NAMES = Object.keys(FLAGS) as Flag[];
 
 /** Where the rollout reads the target's files in the target repository (docs/rollout.md). */
-export const TARGET_FILES = {
+const TARGET_FILES = {
   endpointSpec: 'deploy/endpoint.yml',
   deploymentSpec: 'deploy/deployment.yml',
   smokeTestRequest: 'deploy/sample-request.json',
@@ -63,7 +63,7 @@ export interface Options {
 }
 
 /** Parses `<env>` and `--flag value` / `--flag=value`; a UserError (exit 2) lists every problem. */
-export function parseArgs(argv: readonly string[]): Options | 'help' {
+function parseArgs(argv: readonly string[]): Options | 'help' {
   if (argv.includes('--help') || argv.includes('-h')) return 'help';
   const values: Partial<Record<Flag, string[]>> = {};
   const positional: string[] = [];
@@ -116,7 +116,7 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
 }
 
 /** The file's content, as written: only what the flags set, defaults left to the app. */
-export function buildConfig(options: Options, schema: string): Record<string, unknown> {
+function buildConfig(options: Options, schema: string): Record<string, unknown> {
   const one = (f: Flag) => options.values[f]?.[0] as string;
   const many = (f: Flag) => options.values[f] ?? [];
   const repository = one('repository');

@@ -32,7 +32,7 @@ export type WireEvent<T> = Omit<EventGridEvent<T>, 'eventTime'> & {
   readonly metadataVersion: string;
 };
 
-export const USAGE =
+const USAGE =
   'Usage: npm run send-test-event -- --env <env> --model <name> --version <v> [--url <callback-url>]';
 
 export interface Options {
@@ -115,12 +115,12 @@ export function buildDelivery(
 }
 
 /** The URL without its query string (which holds the SAS signature) or fragment. */
-export function redact(url: URL): string {
+function redact(url: URL): string {
   return `${url.origin}${url.pathname}${url.search ? '?<redacted>' : ''}`;
 }
 
 /** Checks a callback URL; https only, except http on loopback (local tests). */
-export function parseCallbackUrl(raw: string, source: string): URL {
+function parseCallbackUrl(raw: string, source: string): URL {
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -142,7 +142,7 @@ export interface Environment {
 }
 
 /** Reads the callback URL with `terraform -chdir=cdktf.out/stacks/<stack> output -raw <name>`. */
-export function readCallbackUrl(envName: string, { cwd, env }: Environment): string {
+function readCallbackUrl(envName: string, { cwd, env }: Environment): string {
   const stackDir = join('cdktf.out', 'stacks', stackName(envName));
   // Terraform reads the backend from the stack's JSON: without it, `output` fails with
   // "Backend initialization required" even where `.terraform` and the state are intact.
@@ -180,7 +180,7 @@ export interface Delivered {
 }
 
 /** POSTs the delivery; network failures become UserErrors that name only the redacted URL. */
-export async function post(url: URL, delivery: unknown, timeoutMs: number): Promise<Delivered> {
+async function post(url: URL, delivery: unknown, timeoutMs: number): Promise<Delivered> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -202,7 +202,7 @@ export async function post(url: URL, delivery: unknown, timeoutMs: number): Prom
 }
 
 /** One line on what the answer means, for a person. */
-export function explain(
+function explain(
   result: Delivered,
   event: { model: string; version: string; id: string },
 ): {

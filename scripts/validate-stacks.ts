@@ -53,7 +53,7 @@ export function pullRequestConfig(example: unknown): unknown {
 }
 
 /** Variants of the example that the committed configurations do not cover, by environment name. */
-export const VARIANTS: Readonly<Record<string, (example: unknown) => unknown>> = {
+const VARIANTS: Readonly<Record<string, (example: unknown) => unknown>> = {
   'client-secret': clientSecretConfig,
   'pull-request': pullRequestConfig,
 };
@@ -63,7 +63,7 @@ export const VARIANTS: Readonly<Record<string, (example: unknown) => unknown>> =
  * Each variant has a folder of its own (`variantDir`), so no rule across the environments of
  * one folder applies between a variant and the example it is made from.
  */
-export function stackRuns(
+function stackRuns(
   variantDir: (name: string) => string,
 ): { configDir: string; environments: string[] }[] {
   return [
@@ -91,7 +91,7 @@ function terraform(dir: string, args: string[]): { ok: boolean; output: string }
 }
 
 /** Synthesizes, then initializes and validates each stack; returns one result per stack. */
-export function validateStacks(out: string, prebuilt?: string): Result[] {
+function validateStacks(out: string, prebuilt?: string): Result[] {
   // Its own bundle (the package's build command, another output): never the dist/main.js
   // that a concurrent synth may be running.
   const app = prebuilt ?? join(root, 'dist', 'validate-stacks', 'main.js');
@@ -136,7 +136,7 @@ export function validateStacks(out: string, prebuilt?: string): Result[] {
   return results;
 }
 
-export function report(results: readonly Result[]): string[] {
+function report(results: readonly Result[]): string[] {
   return results.flatMap((r) =>
     r.ok
       ? [`ok      ${r.stack}`]

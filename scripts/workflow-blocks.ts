@@ -182,7 +182,7 @@ const yamlComment: Comment = (text) => `# ${text}`;
 const htmlComment: Comment = (text) => `<!-- ${text} -->`;
 
 /** Each file's generated regions, by name. */
-export const WORKFLOW_BLOCKS: Record<
+const WORKFLOW_BLOCKS: Record<
   string,
   { readonly comment: Comment; readonly blocks: Record<string, () => string[]> }
 > = {

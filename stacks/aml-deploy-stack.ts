@@ -19,7 +19,7 @@ import { ModelRegisteredTrigger } from '../constructs/model-registered-trigger';
 import { RegistryAccess } from '../constructs/registry-access';
 import { TagsAspect } from '../constructs/tags-aspect';
 import { requireTerraformVersion } from '../constructs/terraform-blocks';
-import { azurermProvider } from '../lib/azure-defaults';
+import { azurermProvider } from '../constructs/azure-defaults';
 import type { EnvironmentConfig } from '../lib/config';
 import { OUTPUT_NAMES, resourceNames, stateKey } from '../lib/naming';
 import { literalStrings } from '../lib/terraform-literal';
@@ -42,7 +42,7 @@ export const TOKEN_NOT_SET =
   'not-set: az keyvault secret set it, or deploy with TF_VAR_github_dispatch_token and a higher TF_VAR_github_dispatch_token_version';
 
 /** Terraform variables of an environment stack, set as `TF_VAR_<name>`. */
-export const TF_VARIABLES = {
+const TF_VARIABLES = {
   githubDispatchToken: 'github_dispatch_token',
   githubDispatchTokenVersion: 'github_dispatch_token_version',
   /** `true` for a plan that is never applied: it may run as a principal outside the deployers. */

@@ -17,7 +17,7 @@ import {
   checkBootstrapAgainstEnvironments,
   type BootstrapConfig,
 } from '../lib/bootstrap-config';
-import { azurermProvider } from '../lib/azure-defaults';
+import { azurermProvider } from '../constructs/azure-defaults';
 import { ConfigError, type EnvironmentConfig } from '../lib/config';
 import { literalStrings } from '../lib/terraform-literal';
 

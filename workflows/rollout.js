@@ -963,7 +963,6 @@ var TARGET_FIELDS = {
   keepDeployments: optional(integer(1, 10), { default: 1 }),
 };
 var publishedTarget = object(TARGET_FIELDS);
-var publishedTargets = record(modelName, publishedTarget);
 
 // lib/dispatch-contract.ts
 var modelVersion = text(

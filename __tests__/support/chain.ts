@@ -16,7 +16,7 @@ import { emptyState, FakeAzureMl, type Fault, type FakeState } from './fake-azur
 import { DEFAULT_TARGET, REPOSITORY_FILES, TENANT } from './rollout-harness';
 import { checkout as checkoutOf, runWorkflow, type JobResult } from './workflow-runner';
 
-export const SUBSCRIPTION = '00000000-0000-0000-0000-00000000005b';
+const SUBSCRIPTION = '00000000-0000-0000-0000-00000000005b';
 export const REGISTRY: RegistryRef = {
   name: 'mlr-contoso',
   resourceGroup: 'rg-ml-shared',
@@ -62,7 +62,7 @@ export const PRODUCTION: Stage = {
 };
 
 /** The GitHub environment's variables, as the stacks publish them. */
-export function variables(stage: Stage): Record<string, string> {
+function variables(stage: Stage): Record<string, string> {
   const registry = (on: boolean) => (on ? { registry: REGISTRY } : {});
   return {
     AZURE_AUTH_MODE: 'oidc',

@@ -44,20 +44,20 @@ export interface Acceptance {
   readonly json: unknown;
 }
 
-export const ENV_FILE = 'config/staging.json';
+const ENV_FILE = 'config/staging.json';
 export const BOOTSTRAP_FILE = 'config/bootstrap.json';
 
 /** What the GitHub environment rule accepts, as every message about it says. */
-export const ENVIRONMENT_RULE =
+const ENVIRONMENT_RULE =
   'a GitHub environment name: 1-255 characters, no spaces at either end, without ":", quotes, "`", commas, semicolons, "\\", "/", control characters, "${", "%{" or "@{"';
-export const BRANCH_RULE =
+const BRANCH_RULE =
   'a git branch name such as "main", "release/v2" or "user@feature", as `git check-ref-format --branch` takes it: at most 255 characters, no spaces, control characters, "~", "^", ":", "?", "*", "[" or "\\"; no "..", "@{" or "//"; no part between "/" that starts with "." or ends in ".lock"; not "HEAD"; not starting with "-" or "/", nor ending in "/" or "."';
 const PATH_RULE = (ends: string) =>
   `a relative path in the target repository (letters, digits, ".", "_", "-", "/"; no "." or ".." folder; at most 255) ending in ${ends}`;
 const REGION_RULE =
   'an Azure region name such as "japaneast" (`az account list-locations --query "[].name"`)';
 const PUBLIC_ONLY =
-  'this app deploys to public Azure only: its azurerm and azuread providers use the public cloud (lib/azure-defaults.ts), the deploy identity trusts GitHub tokens for the public audience api://AzureADTokenExchange, and the Logic App reads Key Vault at vault.azure.net';
+  'this app deploys to public Azure only: its azurerm and azuread providers use the public cloud (constructs/azure-defaults.ts), the deploy identity trusts GitHub tokens for the public audience api://AzureADTokenExchange, and the Logic App reads Key Vault at vault.azure.net';
 const GUID_RULE = 'a GUID such as "00000000-0000-0000-0000-000000000000"';
 const TAG_NAME_RULE = 'a tag name: 1-128 characters without < > % & \\ ? /, other than __proto__';
 
@@ -747,7 +747,7 @@ export const BOOTSTRAP_ACCEPTANCES: readonly Acceptance[] = [
 // ---------------------------------------------------------------------------------------
 
 /** Dotted paths of every field, nested ones and the first entry of lists included. */
-export function fieldPaths(rule: Rule<unknown>, prefix: string[] = []): string[][] {
+function fieldPaths(rule: Rule<unknown>, prefix: string[] = []): string[][] {
   if (rule.fields) {
     return Object.entries(rule.fields as Shape).flatMap(([k, f]) => [
       [...prefix, k],
@@ -771,7 +771,7 @@ function setAt(json: any, path: string[], value: unknown): any {
 }
 
 /** One of every kind of JSON value, and strings that have broken things before. */
-export const ANY_VALUES: readonly unknown[] = [
+const ANY_VALUES: readonly unknown[] = [
   null,
   true,
   0,

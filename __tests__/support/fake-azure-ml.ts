@@ -94,7 +94,7 @@ export interface Fault {
 }
 
 /** How long each command keeps the caller waiting, in milliseconds. */
-export const DURATION_MS: Readonly<Record<string, number>> = {
+const DURATION_MS: Readonly<Record<string, number>> = {
   login: 3_000,
   'extension add': 5_000,
   'ml model show': 2_000,
@@ -111,7 +111,7 @@ export const DURATION_MS: Readonly<Record<string, number>> = {
 /** How long Azure takes to accept an operation that the caller does not wait for. */
 const ACCEPTED_MS = 2_000;
 
-export const SCORE = '"[0.5, 0.25]"';
+const SCORE = '"[0.5, 0.25]"';
 
 export interface FakeOptions {
   readonly faults?: readonly Fault[];

@@ -53,11 +53,7 @@ function equal(a: unknown, b: unknown): boolean {
 }
 
 /** Evaluates one expression (without `${{ }}`) against the contexts and job status. */
-export function evaluate(
-  source: string,
-  contexts: Contexts,
-  status: JobStatus = 'success',
-): unknown {
+function evaluate(source: string, contexts: Contexts, status: JobStatus = 'success'): unknown {
   const ts = tokens(source);
   let i = 0;
   const peek = (text: string): boolean => ts[i]?.kind === 'op' && ts[i].text === text;

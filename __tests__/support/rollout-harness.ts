@@ -29,7 +29,7 @@ export const CLIENT = '00000000-0000-0000-0000-0000000000c3';
 export const RESOURCE_GROUP = 'rg-ml';
 export const WORKSPACE = 'mlw-demo';
 export const ENDPOINT = 'iris-ep';
-export const RUN_ID = '4242';
+const RUN_ID = '4242';
 /** What GitHub's token endpoint hands out in these tests: it must never be shown. */
 export const ID_TOKEN = 'eyJ.fake-github-oidc-token.sig';
 export const CLIENT_SECRET = 'fake-client-secret-value';
@@ -171,7 +171,7 @@ export interface JobOptions extends FakeOptions {
 }
 
 /** An in-memory journal file: JSON in and out, like the real one. */
-export function memoryJournal(): JournalStore & { file?: string } {
+function memoryJournal(): JournalStore & { file?: string } {
   const store: JournalStore & { file?: string } = {
     read: () => (store.file === undefined ? undefined : (JSON.parse(store.file) as JournalFile)),
     write: (journal) => {

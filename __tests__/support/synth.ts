@@ -6,7 +6,7 @@ import type {} from 'cdktf/lib/testing/adapters/jest';
 import { parseEnvironmentConfig } from '../../lib/config';
 import type { EnvironmentConfig } from '../../lib/config';
 import { stackName } from '../../lib/naming';
-import { loadCommittedFiles } from '../../lib/workflow-contract';
+import { loadCommittedFiles } from '../../main';
 import { AmlDeployStack } from '../../stacks/aml-deploy-stack';
 
 // Registered here, not globally: only the files that synthesize pay for loading cdktf.

@@ -204,17 +204,6 @@ function substitution(references: Readonly<Record<string, unknown>>, prefix = ''
 }
 
 /**
- * The value of a string template (a synthesized attribute such as a federated credential's
- * subject) with each reference set to the given value, as Terraform computes it.
- */
-export function evaluateTemplate(
-  template: string,
-  references: Readonly<Record<string, unknown>>,
-): string {
-  return evaluateTemplates({ value: template }, references).value as string;
-}
-
-/**
  * The values of several templates (attributes such as `count` and `subject`) with each
  * reference set to the given value, computed by Terraform in one run.
  */

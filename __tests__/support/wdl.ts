@@ -110,7 +110,7 @@ export type HttpAnswer =
   | { readonly timedOut: true };
 
 /** Logic Apps' limit on one outbound synchronous request (multi-tenant), in seconds. */
-export const OUTBOUND_REQUEST_SECONDS = 120;
+const OUTBOUND_REQUEST_SECONDS = 120;
 
 export type Responder = (request: OutgoingRequest) => HttpAnswer;
 
@@ -504,7 +504,7 @@ function callFunction(name: string, argNodes: readonly Node[], scope: Scope): un
 }
 
 /** Evaluates an expression body (the text after `@`), e.g. `triggerBody()?['x']`. */
-export function evaluateExpression(expression: string, scope: Scope): unknown {
+function evaluateExpression(expression: string, scope: Scope): unknown {
   const { node, end } = parseExpression(expression, 0);
   if (end !== expression.length) {
     throw new WdlExpressionError(`unexpected '${expression.slice(end)}' in '${expression}'`);
