@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deploymentTarget } from '../../lib/deployment-target';
 import type { Rule, Shape } from '../../lib/schema';
 import type { SchemaLimit } from '../../lib/schema-docs';
 
@@ -83,6 +84,9 @@ const lineOf = (text: string) =>
     .split('\n')
     .findIndex((l) => l.includes(text)) + 1;
 
+/** The fields of a target, in the order the message lists them (the rule's). */
+const TARGET_FIELD_NAMES = Object.keys(deploymentTarget.fields ?? {}).join(', ');
+
 export const ENVIRONMENT_REFUSALS: readonly Refusal[] = [
   env(
     'unknown key, with a suggestion',
@@ -95,7 +99,7 @@ export const ENVIRONMENT_REFUSALS: readonly Refusal[] = [
       c.targets[0].canaryPercentage = 10;
       delete c.targets[0].canaryPercent;
     },
-    'targets[0].canaryPercentage: is not a known field; expected one of model, endpoint, endpointSpec, deploymentSpec, smokeTestRequest, canaryPercent, observeMinutes, keepDeployments (did you mean "canaryPercent"?)',
+    `targets[0].canaryPercentage: is not a known field; expected one of ${TARGET_FIELD_NAMES} (did you mean "canaryPercent"?)`,
   ),
   env(
     'a key written with another separator',
@@ -103,7 +107,7 @@ export const ENVIRONMENT_REFUSALS: readonly Refusal[] = [
       c.targets[0].keep_deployments = 1;
       delete c.targets[0].keepDeployments;
     },
-    'targets[0].keep_deployments: is not a known field; expected one of model, endpoint, endpointSpec, deploymentSpec, smokeTestRequest, canaryPercent, observeMinutes, keepDeployments (did you mean "keepDeployments"?)',
+    `targets[0].keep_deployments: is not a known field; expected one of ${TARGET_FIELD_NAMES} (did you mean "keepDeployments"?)`,
   ),
   env('missing required field', (c) => delete c.azure.workspace, 'azure.workspace: is required'),
   env(
