@@ -3,6 +3,7 @@
  * workflow commands in annotations, Markdown and HTML in the job summary, control characters
  * anywhere. Pure functions; __tests__/rollout.test.ts checks the same through whole runs.
  */
+import { payloadFields, type PayloadValues } from '../lib/dispatch-contract';
 import {
   annotation,
   markdownText,
@@ -15,13 +16,12 @@ import {
 
 const REPORT: Report = {
   outcome: 'failed',
+  // Every field of the payload, empty but these.
   request: {
+    ...(Object.fromEntries(payloadFields().map(([name]) => [name, ''])) as PayloadValues),
     modelName: 'iris',
     modelVersion: '2',
     environment: 'staging',
-    eventId: '',
-    eventTime: '',
-    eventWorkspace: '',
   },
   endpoint: '',
   deployment: '',

@@ -2,6 +2,8 @@
  * `scripts/send-test-event.ts` against a local HTTP server on 127.0.0.1 standing in for
  * the Logic App trigger, and a fake `terraform` on PATH standing in for the stack's output.
  */
+import { DISPATCH_EVENT_TYPE } from '../lib/dispatch-contract';
+import { expectedPayload } from './support/payload';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -145,17 +147,16 @@ describe('the delivery it posts', () => {
     expect(result.answer.statusCode).toBe(200);
     expect(result.requests.filter((r) => r.method === 'POST').map((r) => r.body)).toEqual([
       {
-        event_type: 'aml-model-registered',
-        client_payload: {
-          model_name: 'credit-default',
-          model_version: '3',
-          event_id: 'e-1',
-          event_time: '2025-01-02T03:04:05.000Z',
+        event_type: DISPATCH_EVENT_TYPE,
+        client_payload: expectedPayload(delivery[0], {
           workspace: 'mlw-x',
           environment: 'staging',
-        },
+        }),
       },
     ]);
+    // The values the script was asked for, as the payload carries them.
+    expect(delivery[0]).toMatchObject({ id: 'e-1', eventTime: '2025-01-02T03:04:05.000Z' });
+    expect(delivery[0].data).toMatchObject({ modelName: 'credit-default', modelVersion: '3' });
   });
 });
 
