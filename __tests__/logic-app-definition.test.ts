@@ -240,7 +240,7 @@ interface DispatchBody {
 /** Everything a dispatch must be, for `event`, whose model the test names. */
 function expectDispatch(
   request: OutgoingRequest,
-  event: { readonly data: object },
+  event: { readonly id: string; readonly data: object },
   expected: { name: string; version: string },
 ): void {
   expect(request.method).toBe('POST');
@@ -259,7 +259,7 @@ function expectDispatch(
   expect(body.client_payload).toStrictEqual(expectedPayload(event, PROPS));
   expect(body.client_payload[PAYLOAD_KEYS.modelName]).toBe(expected.name);
   expect(body.client_payload[PAYLOAD_KEYS.modelVersion]).toBe(expected.version);
-  expect(body.client_payload[PAYLOAD_KEYS.eventId]).toBe((event as { id: string }).id);
+  expect(body.client_payload[PAYLOAD_KEYS.eventId]).toBe(event.id);
   expect(body.client_payload[PAYLOAD_KEYS.environment]).toBe(PROPS.environment);
   expect(Object.keys(body.client_payload).length).toBeLessThanOrEqual(10);
   expectTokenOnlyInAuthorization(request);
