@@ -1,7 +1,7 @@
 /**
- * A fake GitHub REST API on 127.0.0.1 for __tests__/e2e.test.ts: the few endpoints
- * scripts/e2e.ts calls, with GitHub's answer shapes (workflow runs and jobs start from the
- * examples in GitHub's own OpenAPI description, @octokit/openapi) and its pagination (Link
+ * A fake GitHub REST API on 127.0.0.1 for __tests__/e2e.test.ts: the few endpoints the e2e
+ * harness (e2e/github.ts) calls, with GitHub's answer shapes (workflow runs and jobs start from
+ * the examples in GitHub's own OpenAPI description, @octokit/openapi) and its pagination (Link
  * headers, newest run first).
  *
  * Runs can appear late (`appearsAfter`: hidden from the first N listings) and move on
