@@ -18,6 +18,7 @@ import {
   summarizeDiff,
   upsertComment,
 } from '../scripts/diff-comment';
+import { GITHUB_API_VERSION } from '../lib/logic-app-definition';
 
 const projectRoot = join(__dirname, '..');
 const STACK = 'aml-deploy-staging';
@@ -266,6 +267,7 @@ const OTHER_BOT = { login: 'dependabot[bot]', type: 'Bot' } as const;
 async function fakeGitHub(comments: FakeComment[], tokenUser: FakeComment['user'] = ACTIONS_BOT) {
   const requests: Recorded[] = [];
   let nextId = 1000;
+  let apiUrl = '';
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk) => (raw += chunk));
@@ -273,16 +275,24 @@ async function fakeGitHub(comments: FakeComment[], tokenUser: FakeComment['user'
       const body = raw ? JSON.parse(raw) : undefined;
       requests.push({ method: req.method!, url: req.url!, body, headers: req.headers });
       const url = new URL(req.url!, 'http://localhost');
-      const send = (status: number, value: unknown) => {
-        res.writeHead(status, { 'Content-Type': 'application/json' });
+      const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
         res.end(JSON.stringify(value));
       };
       if (req.headers.authorization !== 'Bearer test-token')
         return send(401, { message: 'Bad credentials' });
       if (req.method === 'GET' && url.pathname === '/repos/contoso/mlops-infra/issues/7/comments') {
-        const page = Number(url.searchParams.get('page'));
-        const per = Number(url.searchParams.get('per_page'));
-        return send(200, comments.slice((page - 1) * per, page * per));
+        // GitHub's pagination: page 1 unless asked, 30 a page unless asked, and a Link header
+        // to the next page while there is one.
+        const page = Number(url.searchParams.get('page') ?? '1');
+        const per = Number(url.searchParams.get('per_page') ?? '30');
+        const next = new URL(url.toString());
+        next.searchParams.set('page', String(page + 1));
+        const link: Record<string, string> =
+          page * per < comments.length
+            ? { Link: `<${apiUrl}${next.pathname}${next.search}>; rel="next"` }
+            : {};
+        return send(200, comments.slice((page - 1) * per, page * per), link);
       }
       if (
         req.method === 'POST' &&
@@ -303,7 +313,7 @@ async function fakeGitHub(comments: FakeComment[], tokenUser: FakeComment['user'
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { apiUrl, requests, comments, close: () => new Promise((r) => server.close(r)) };
 }
 
@@ -332,16 +342,19 @@ describe('upsertComment', () => {
         url: 'https://github.test/c/1000',
       });
       expect(gh.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
-        'GET /repos/contoso/mlops-infra/issues/7/comments?per_page=100&page=1',
+        'GET /repos/contoso/mlops-infra/issues/7/comments?per_page=100',
         'POST /repos/contoso/mlops-infra/issues/7/comments',
       ]);
       expect(gh.comments.slice(0, 3)).toEqual(others());
       const post = gh.requests[1];
       expect(post.body).toEqual({ body: `${marker}\nnew` });
+      // The API version the Logic App's dispatch sends too: one constant for both.
       expect(post.headers).toMatchObject({
         accept: 'application/vnd.github+json',
-        'x-github-api-version': '2022-11-28',
-        'user-agent': 'aml-deploy-diff-comment',
+        authorization: 'Bearer test-token',
+        'x-github-api-version': GITHUB_API_VERSION,
+        'user-agent': 'aml-deploy-pipeline-diff-comment',
+        'content-type': 'application/json',
       });
     } finally {
       await gh.close();
@@ -369,8 +382,9 @@ describe('upsertComment', () => {
         body: `${marker}\nnew`,
       });
       expect(result).toEqual({ action: 'updated', id: 500, url: 'https://github.test/c/500' });
+      // The second page is the one the first page's Link header names.
       expect(gh.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
-        'GET /repos/contoso/mlops-infra/issues/7/comments?per_page=100&page=1',
+        'GET /repos/contoso/mlops-infra/issues/7/comments?per_page=100',
         'GET /repos/contoso/mlops-infra/issues/7/comments?per_page=100&page=2',
         'PATCH /repos/contoso/mlops-infra/issues/comments/500',
       ]);
@@ -496,7 +510,7 @@ describe('upsertComment', () => {
           body: 'x',
         }),
       ).rejects.toThrow(
-        'GitHub answered GET /repos/contoso/mlops-infra/issues/7/comments?per_page=100&page=1 with HTTP 401: {"message":"Bad credentials"}',
+        'GitHub API GET /repos/contoso/mlops-infra/issues/7/comments: HTTP 401 (Bad credentials)',
       );
     } finally {
       await gh.close();

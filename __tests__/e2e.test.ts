@@ -1,8 +1,9 @@
 /**
- * `scripts/e2e.ts`, the logic of the end-to-end workflow, offline: a fake GitHub REST API on
- * 127.0.0.1 (support/e2e-fake-github.ts), a fake `az` first on PATH (support/e2e-fake-az.sh,
- * run through execFile like the real one) and a fake clock, so waiting for a run takes no
- * real time. Whatever a test does, no token is ever printed or written.
+ * The end-to-end harness (e2e/), the logic of the end-to-end workflow, offline: a fake GitHub
+ * REST API on 127.0.0.1 (support/e2e-fake-github.ts), a fake `az` (support/e2e-fake-az.sh)
+ * run by the rollout's own adapter (`execAz` of rollout/az.ts, as the CLI entry runs the real
+ * one) and a fake clock, so waiting for a run takes no real time. Whatever a test does, no
+ * token is ever printed or written.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -20,17 +21,13 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { parseEnvironmentConfig } from '../lib/config';
 import { resourceNames } from '../lib/naming';
-import {
-  buildConfig,
-  FEATURES,
-  formatDuration,
-  main,
-  runName,
-  runNames,
-  SMALLEST_SKU,
-  type Clock,
-} from '../scripts/e2e';
-import { ML_EXTENSION_VERSION } from '../rollout/az';
+import { deploymentProblem, trafficProblem } from '../e2e/azure';
+import { main } from '../e2e/cli';
+import { buildConfig } from '../e2e/config';
+import { FEATURES, runName, runNames, SMALLEST_SKU } from '../e2e/names';
+import { formatDuration } from '../e2e/summary';
+import { execAz, ML_EXTENSION_VERSION } from '../rollout/az';
+import type { Clock } from '../rollout/context';
 import { FakeGitHub, TOKEN } from './support/e2e-fake-github';
 
 const ROOT = resolve(__dirname, '..');
@@ -80,6 +77,12 @@ beforeEach(() => {
   gh.reset();
   work = mkdtempSync(join(tmpdir(), 'e2e-work-'));
   mkdirSync(join(work, 'az', 'answers'), { recursive: true });
+  // execAz runs az with this process's environment: the fake's folder comes with the command.
+  writeFileSync(
+    join(work, 'az-command'),
+    `#!/bin/sh\nFAKE_AZ_DIR='${join(work, 'az')}' exec '${join(bin, 'az')}' "$@"\n`,
+    { mode: 0o755 },
+  );
 });
 
 afterEach(() => rmSync(work, { recursive: true, force: true }));
@@ -117,27 +120,41 @@ function fakeClock(): Clock & { sleeps: number[] } {
   };
 }
 
-/** Runs main() in-process; checks that no token reached what it printed or wrote. */
+/**
+ * Runs main() in-process; checks that no token reached what it printed or wrote. `stderr` is
+ * all of it, `errors` leaves out the az commands shown before they run (`+ az ...`).
+ */
 async function run(
   argv: string[],
   {
     env = {},
     clock = fakeClock(),
-  }: { env?: Record<string, string | undefined>; clock?: Clock } = {},
+    signal,
+    azCommand = file('az-command'),
+  }: {
+    env?: Record<string, string | undefined>;
+    clock?: Clock;
+    signal?: AbortSignal;
+    azCommand?: string;
+  } = {},
 ) {
   const out: string[] = [];
   const err: string[] = [];
+  let azStderr = '';
   const code = await main(argv, {
     env: environment(env),
     cwd: work,
     stdout: (l) => out.push(l),
     stderr: (l) => err.push(l),
+    az: execAz((text) => (azStderr += text), azCommand),
     clock,
+    signal,
   });
   const stdout = out.join('\n');
   const stderr = err.join('\n');
+  const errors = err.filter((l) => !l.startsWith('+ az ')).join('\n');
   const written = ['outputs.txt', 'facts.json', 'summary.md', 'config/e2e.json'].map(read);
-  for (const text of [stdout, stderr, ...written]) {
+  for (const text of [stdout, stderr, azStderr, ...written]) {
     expect(text).not.toContain('S3CR3T');
   }
   const outputs = Object.fromEntries(
@@ -146,7 +163,7 @@ async function run(
       .filter(Boolean)
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
-  return { code, stdout, stderr, outputs };
+  return { code, stdout, stderr, errors, azStderr, outputs };
 }
 
 async function writeConfig(env: Record<string, string | undefined> = {}) {
@@ -157,8 +174,9 @@ async function writeConfig(env: Record<string, string | undefined> = {}) {
 }
 
 /** What the fake az answers for one command (see support/e2e-fake-az.sh). */
-function answer(key: string, a: { out?: unknown; err?: string; code?: number }) {
+function answer(key: string, a: { out?: unknown; err?: string; code?: number; sleep?: number }) {
   const base = join(work, 'az', 'answers', key);
+  if (a.sleep !== undefined) writeFileSync(`${base}.sleep`, String(a.sleep));
   if (a.out !== undefined) {
     writeFileSync(`${base}.out`, typeof a.out === 'string' ? a.out : JSON.stringify(a.out));
   }
@@ -166,7 +184,9 @@ function answer(key: string, a: { out?: unknown; err?: string; code?: number }) 
   if (a.code !== undefined) writeFileSync(`${base}.code`, String(a.code));
 }
 const azCalls = () => read('az/calls.log').split('\n').filter(Boolean);
-const WS = '--resource-group rg-aml-e2e --workspace-name mlw-aml-e2e --only-show-errors';
+/** What every az ml command ends with: the subscription and workspace, as the rollout names them. */
+const SCOPE = `--subscription ${VARIABLES.E2E_AZURE_SUBSCRIPTION_ID} --resource-group rg-aml-e2e --workspace-name mlw-aml-e2e --only-show-errors`;
+const JSON_OUT = `--output json ${SCOPE}`;
 
 describe('write-config', () => {
   it('writes the e2e environment from the variables, valid against lib/config.ts', async () => {
@@ -626,11 +646,11 @@ describe('assert-serving', () => {
   });
 
   it.each([
-    ['azureml:NAME:VERSION', `azureml:${MODEL}:7`],
-    ['the ARM-style id', ARM],
-  ])('accepts the version serving 100 %%, its model given as %s', async (_form, model) => {
+    ['azureml:NAME:VERSION', `azureml:${MODEL}:7`, 'Succeeded'],
+    ['the ARM-style id', ARM, 'Succeeded'],
+  ])('accepts the version serving 100 %%, its model given as %s', async (_form, model, state) => {
     answer('ml_online-deployment_show_model-v7', {
-      out: { name: 'model-v7', model, provisioning_state: 'Succeeded' },
+      out: { name: 'model-v7', model, provisioning_state: state },
     });
 
     const { code, stdout } = await run(['assert-serving', '--version', '7']);
@@ -640,8 +660,8 @@ describe('assert-serving', () => {
       `Endpoint ${ENDPOINT} serves ${MODEL} version 7: model-v7 has 100 % of the traffic and runs ${model}.`,
     );
     expect(azCalls()).toEqual([
-      `ml online-endpoint show --name ${ENDPOINT} ${WS} --output json`,
-      `ml online-deployment show --name model-v7 --endpoint-name ${ENDPOINT} ${WS} --output json`,
+      `ml online-endpoint show --name ${ENDPOINT} ${JSON_OUT}`,
+      `ml online-deployment show --name model-v7 --endpoint-name ${ENDPOINT} ${JSON_OUT}`,
     ]);
     expect(JSON.parse(read('facts.json')).serving).toEqual([
       { label: 'after the ModelRegistered event', ok: true, message: stdout },
@@ -654,8 +674,12 @@ describe('assert-serving', () => {
     const { code, stderr } = await run(['assert-serving', '--version', '7']);
 
     expect(code).toBe(1);
+    // Each az command is shown before it runs, as the rollout shows its own.
     expect(stderr).toBe(
-      `e2e assert-serving: Endpoint ${ENDPOINT} does not give 100 % of its traffic to model-v7 (${MODEL} version 7): its traffic is "model-v6=90 model-v7=10".`,
+      [
+        `+ az ml online-endpoint show --name ${ENDPOINT} ${JSON_OUT}`,
+        `e2e assert-serving: Endpoint ${ENDPOINT} does not give 100 % of its traffic to model-v7 (${MODEL} version 7): its traffic is "model-v6=90 model-v7=10".`,
+      ].join('\n'),
     );
     expect(azCalls()).toHaveLength(1);
     expect(JSON.parse(read('facts.json')).serving[0].ok).toBe(false);
@@ -681,12 +705,52 @@ describe('assert-serving', () => {
       err: `ERROR: (ResourceNotFound) Endpoint ${ENDPOINT} not found.\nCode: ResourceNotFound\n`,
     });
 
-    const { code, stderr } = await run(['assert-serving', '--version', '7']);
+    const { code, errors, azStderr } = await run(['assert-serving', '--version', '7']);
 
+    const message = `Endpoint ${ENDPOINT} could not be read: ERROR: (ResourceNotFound) Endpoint ${ENDPOINT} not found.`;
     expect(code).toBe(1);
-    expect(stderr).toBe(
-      `e2e assert-serving: Endpoint ${ENDPOINT} could not be read: ERROR: (ResourceNotFound) Endpoint ${ENDPOINT} not found.`,
+    expect(errors).toBe(`e2e assert-serving: ${message}`);
+    // az's own error output reaches the log as it comes.
+    expect(azStderr).toContain(`Endpoint ${ENDPOINT} not found.`);
+    expect(JSON.parse(read('facts.json')).serving).toEqual([
+      { label: 'after the ModelRegistered event', ok: false, message },
+    ]);
+  });
+
+  // What is decided from az's output, read as the rollout reads it (rollout/plan.ts).
+  const want = { endpoint: ENDPOINT, model: MODEL, version: '7' };
+
+  it.each([
+    [{ 'model-v6': 0, 'model-v7': '100' }, undefined],
+    [
+      { 'model-v6': 90, 'model-v7': '10' },
+      `does not give 100 % of its traffic to model-v7 (${MODEL} version 7): its traffic is "model-v6=90 model-v7=10".`,
+    ],
+    [
+      {},
+      `does not give 100 % of its traffic to model-v7 (${MODEL} version 7): its traffic is "(none)".`,
+    ],
+    [{ 'model-v7': 'all' }, 'cannot be read: the traffic share of "model-v7" is "all".'],
+  ])('reads the traffic %j as the rollout does', (traffic, problem) => {
+    const found = trafficProblem({ name: ENDPOINT, traffic }, want);
+    if (problem === undefined) expect(found).toBeUndefined();
+    else expect(found).toBe(`Endpoint ${ENDPOINT} ${problem}`);
+  });
+
+  it.each([
+    ['Succeeded', undefined],
+    // The ml extension reports the SDK's enum name from 2.45 (Azure/azureml-examples #4123).
+    ['DeploymentProvisioningState.SUCCEEDED', undefined],
+    [undefined, undefined],
+    ['DeploymentProvisioningState.FAILED', 'is "DeploymentProvisioningState.FAILED", not'],
+    ['Updating', 'is "Updating", not "Succeeded".'],
+  ])('takes the provisioning state %j in either form', (state, problem) => {
+    const found = deploymentProblem(
+      { model: `azureml:${MODEL}:7`, provisioning_state: state },
+      want,
     );
+    if (problem === undefined) expect(found).toBeUndefined();
+    else expect(found).toContain(problem);
   });
 
   it('installs the ml extension version the rollout pins', () => {
@@ -719,7 +783,7 @@ describe('register', () => {
     expect(stdout).toBe(`Registered ${MODEL} version 7 in workspace mlw-aml-e2e.`);
     expect(outputs).toEqual({ version: '7', since: SINCE });
     expect(azCalls()).toEqual([
-      `ml model create --name ${MODEL} --type mlflow_model --path ${file('model\\ \\$\\(touch\\ pwned\\)\\;\\ x')} ${WS} --output json`,
+      `ml model create --name ${MODEL} --type mlflow_model --path ${file('model\\ \\$\\(touch\\ pwned\\)\\;\\ x')} ${JSON_OUT}`,
     ]);
     expect(existsSync(file('pwned'))).toBe(false);
   });
@@ -749,8 +813,14 @@ describe('register', () => {
       code: 1,
       err: 'ERROR: (AuthorizationFailed) no access\n',
     });
-    expect((await run(['register', '--model-dir', 'model'])).stderr).toBe(
+    expect((await run(['register', '--model-dir', 'model'])).errors).toBe(
       'e2e register: az ml model create of aml-e2e-iris failed: ERROR: (AuthorizationFailed) no access',
+    );
+    const missing = await run(['register', '--model-dir', 'model'], {
+      azCommand: file('no-such-az'),
+    });
+    expect(missing.errors).toBe(
+      'e2e register: az ml model create of aml-e2e-iris failed: az is not on PATH: install the Azure CLI',
     );
   });
 });
@@ -858,9 +928,9 @@ describe('delete-endpoints', () => {
 
     expect(code).toBe(0);
     expect(azCalls()).toEqual([
-      `ml online-endpoint list ${WS} --output json`,
-      `ml online-endpoint delete --name ${ENDPOINT} ${WS} --yes`,
-      `ml online-endpoint delete --name amle2e-15000000000-1 ${WS} --yes`,
+      `ml online-endpoint list ${JSON_OUT}`,
+      `ml online-endpoint delete --name ${ENDPOINT} --yes --output none ${SCOPE}`,
+      `ml online-endpoint delete --name amle2e-15000000000-1 --yes --output none ${SCOPE}`,
     ]);
     expect(stdout.split('\n')).toEqual([
       `Deleting endpoint ${ENDPOINT}...`,
@@ -878,14 +948,30 @@ describe('delete-endpoints', () => {
     expect(code).toBe(1);
     expect(stderr).toBe(
       [
+        `+ az ml online-endpoint list ${JSON_OUT}`,
+        `+ az ml online-endpoint delete --name ${ENDPOINT} --yes --output none ${SCOPE}`,
         `Deleting endpoint ${ENDPOINT} failed: ERROR: (Conflict) busy`,
-        `e2e delete-endpoints: 1 endpoint(s) were not deleted and still bill: ${ENDPOINT}. Delete by hand: az ml online-endpoint delete --name ${ENDPOINT} --resource-group rg-aml-e2e --workspace-name mlw-aml-e2e --yes`,
+        `+ az ml online-endpoint delete --name amle2e-15000000000-1 --yes --output none ${SCOPE}`,
+        `e2e delete-endpoints: 1 endpoint(s) were not deleted and still bill: ${ENDPOINT}. Delete by hand: az ml online-endpoint delete --name ${ENDPOINT} ${SCOPE.replace(' --only-show-errors', '')} --yes`,
       ].join('\n'),
     );
     expect(JSON.parse(read('facts.json'))).toMatchObject({
       endpointsDeleted: ['amle2e-15000000000-1'],
       endpointsNotDeleted: [ENDPOINT],
     });
+  });
+
+  it('when the endpoints cannot be listed, says how to delete its own by hand', async () => {
+    answer(listKey, { code: 1, err: 'ERROR: (AuthorizationFailed) no access\n' });
+
+    const { code, errors } = await run(['delete-endpoints']);
+
+    expect(code).toBe(1);
+    expect(errors).toBe(
+      `e2e delete-endpoints: The endpoints of workspace mlw-aml-e2e could not be listed: ERROR: (AuthorizationFailed) no access. Check for leftovers and delete them by hand: az ml online-endpoint delete --name ${ENDPOINT} ${SCOPE.replace(' --only-show-errors', '')} --yes`,
+    );
+    expect(azCalls()).toHaveLength(1);
+    expect(JSON.parse(read('facts.json')).endpointsNotDeleted).toEqual([ENDPOINT]);
   });
 
   it('says there is nothing to delete when no endpoint was created', async () => {
@@ -1016,7 +1102,7 @@ describe('arguments', () => {
     const { code, stderr } = await run(argv);
     expect(code).toBe(2);
     expect(stderr.startsWith(message)).toBe(true);
-    expect(stderr).toContain('Usage: node --import tsx scripts/e2e.ts <command> [flags]');
+    expect(stderr).toContain('Usage: node --import tsx e2e/cli.ts <command> [flags]');
   });
 
   it('writes an error annotation in GitHub Actions, escaping line breaks', async () => {
@@ -1035,21 +1121,83 @@ describe('arguments', () => {
   });
 });
 
+/** Polls `ready` every 10 ms, for at most 5 s. */
+async function until<T>(ready: () => T | undefined): Promise<T> {
+  for (let waited = 0; waited < 5000; waited += 10) {
+    const value = ready();
+    if (value !== undefined) return value;
+    await new Promise((done) => setTimeout(done, 10));
+  }
+  throw new Error('gave up waiting');
+}
+
+/** The fake az's process id, once it is waiting (its answer has a `sleep`). */
+const sleepingAz = (key: string) =>
+  until(() => /^(\d+)\n$/.exec(read(`az/answers/${key}.pid`))?.[1]).then(Number);
+
+/** Whether a process group has ended (a zombie left to an init that does not reap counts). */
+function groupEnded(group: number): true | undefined {
+  try {
+    process.kill(-group, 0);
+  } catch {
+    return true;
+  }
+  const stat = existsSync(`/proc/${group}/stat`) ? readFileSync(`/proc/${group}/stat`, 'utf8') : '';
+  return / Z /.test(stat) ? true : undefined;
+}
+
+describe('cancellation', () => {
+  const showKey = `ml_online-endpoint_show_${ENDPOINT}`;
+
+  it('stops the az command under way when the step is cancelled', async () => {
+    await writeConfig();
+    answer(showKey, { out: {}, sleep: 30 });
+    const cancel = new AbortController();
+
+    const pending = run(['assert-serving', '--version', '7'], { signal: cancel.signal });
+    const group = await sleepingAz(showKey);
+    cancel.abort();
+    const { code, errors } = await pending;
+
+    expect(code).toBe(1);
+    expect(errors).toBe(
+      `e2e assert-serving: Endpoint ${ENDPOINT} could not be read: stopped: the run was cancelled`,
+    );
+    expect(groupEnded(group)).toBe(true);
+  });
+});
+
 describe('as a process', () => {
-  it('runs with node --import tsx, as the workflow does', async () => {
+  it('runs with node --import tsx as the workflow does; SIGINT stops az too, exit 130', async () => {
+    await writeConfig();
+    const listKey = 'ml_online-endpoint_list';
+    answer(listKey, { out: [], sleep: 30 });
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'scripts/e2e.ts', 'write-config', '--config-dir', file('cfg')],
+      ['--import', 'tsx', 'e2e/cli.ts', 'delete-endpoints', '--config-dir', file('config')],
       { cwd: ROOT, env: environment(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const code = await new Promise<number | null>((done) => child.on('close', done));
+    const closed = new Promise<number | null>((done) => child.on('close', done));
 
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toContain('Wrote ');
-    expect(JSON.parse(read('cfg/e2e.json')).trigger.githubTokenSource).toBe('variable');
+    // az, found on PATH, runs in a process group of its own, which GitHub's SIGINT to the
+    // step's process does not reach.
+    const group = await sleepingAz(listKey);
+    child.kill('SIGINT');
+    const code = await closed;
+
+    expect({ code, stdout, stderr }).toEqual({
+      code: 130,
+      stdout: '',
+      stderr: [
+        `+ az ml online-endpoint list ${JSON_OUT}`,
+        'e2e: stopped (SIGINT): the step was cancelled or timed out.',
+        '',
+      ].join('\n'),
+    });
+    expect(await until(() => groupEnded(group))).toBe(true);
   });
 });

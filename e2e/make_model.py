@@ -7,8 +7,8 @@ smallest managed online endpoint size.
 
     python e2e/make_model.py --out "$RUNNER_TEMP/model"
 
-The input columns must stay those of the sample request that scripts/e2e.ts commits to the
-target repository (FEATURES there; __tests__/e2e.test.ts compares them).
+The input columns must stay those of the sample request that the run commits to the target
+repository (FEATURES in e2e/names.ts; __tests__/e2e.test.ts compares them).
 """
 
 import argparse

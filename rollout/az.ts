@@ -158,7 +158,7 @@ function shellWord(arg: string): string {
 const SECRET_OPTIONS = new Set(['--federated-token', '--password']);
 
 /** The command as the log shows it, credentials masked. */
-function shownCommand(args: readonly string[]): string {
+export function shownCommand(args: readonly string[]): string {
   const shown = args.map((arg, i) => (SECRET_OPTIONS.has(args[i - 1]) ? '***' : shellWord(arg)));
   return `+ az ${shown.join(' ')}`;
 }

@@ -13,7 +13,7 @@ export class Stop extends Error {
 }
 
 /** Exit status of a cancelled run, as a shell reports SIGINT. */
-const CANCELLED_EXIT_CODE = 130;
+export const CANCELLED_EXIT_CODE = 130;
 
 /** Time, as the rollout sees it: the real clock on a runner, a fake one in the tests. */
 export interface Clock {

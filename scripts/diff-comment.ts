@@ -28,6 +28,7 @@
  *                        GITHUB_TOKEN is a personal access token or a GitHub App's token.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
+import { GitHubClient, repoPath } from './github-client';
 import { UserError } from './user-error';
 
 /** GitHub rejects issue comments longer than this many characters. */
@@ -182,8 +183,8 @@ function neverDeployedNote(stack: string): string {
 export const DEFAULT_COMMENT_AUTHOR = 'github-actions[bot]';
 
 export interface UpsertOptions {
-  /** `GITHUB_API_URL`, e.g. https://api.github.com. */
-  readonly apiUrl: string;
+  /** `GITHUB_API_URL`. @default https://api.github.com */
+  readonly apiUrl?: string;
   readonly token: string;
   /** owner/repo */
   readonly repository: string;
@@ -219,26 +220,6 @@ export function isOwnComment(comment: IssueComment, marker: string, author: stri
   return user.type === expectedType && user.login.toLowerCase() === author.toLowerCase();
 }
 
-async function github(o: UpsertOptions, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${o.apiUrl.replace(/\/$/, '')}${path}`, {
-    method,
-    headers: {
-      Accept: 'application/vnd.github+json',
-      Authorization: `Bearer ${o.token}`,
-      'X-GitHub-Api-Version': '2022-11-28',
-      'User-Agent': 'aml-deploy-diff-comment',
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) {
-    const detail = text.length > 300 ? `${text.slice(0, 300)}...` : text;
-    throw new Error(`GitHub answered ${method} ${path} with HTTP ${response.status}: ${detail}`);
-  }
-  return text ? JSON.parse(text) : undefined;
-}
-
 /**
  * Creates the stack's comment on the pull request, or edits the token user's comment that
  * starts with the marker. Other comments (without the marker, or by anyone else) are never
@@ -247,27 +228,25 @@ async function github(o: UpsertOptions, method: string, path: string, body?: unk
 export async function upsertComment(
   o: UpsertOptions,
 ): Promise<{ action: 'created' | 'updated'; id: number; url?: string }> {
-  const base = `/repos/${o.repository}/issues`;
-  for (let page = 1; ; page++) {
-    const comments: IssueComment[] = await github(
-      o,
-      'GET',
-      `${base}/${o.issueNumber}/comments?per_page=100&page=${page}`,
-    );
-    const author = o.author ?? DEFAULT_COMMENT_AUTHOR;
+  const gh = new GitHubClient({ apiUrl: o.apiUrl, token: o.token, tool: 'diff-comment' });
+  const [owner = '', repository = ''] = o.repository.split('/');
+  const base = `${repoPath(owner, repository)}/issues`;
+  const author = o.author ?? DEFAULT_COMMENT_AUTHOR;
+  for await (const page of gh.pages(`${base}/${o.issueNumber}/comments?per_page=100`)) {
+    const comments = Array.isArray(page.json) ? (page.json as IssueComment[]) : [];
     const mine = comments.find((c) => isOwnComment(c, o.marker, author));
     if (mine) {
-      const updated: IssueComment = await github(o, 'PATCH', `${base}/comments/${mine.id}`, {
-        body: o.body,
+      const updated = await gh.request('PATCH', `${base}/comments/${mine.id}`, {
+        body: { body: o.body },
       });
-      return { action: 'updated', id: mine.id, url: updated?.html_url };
+      return { action: 'updated', id: mine.id, url: (updated.json as IssueComment)?.html_url };
     }
-    if (comments.length < 100) break;
   }
-  const created: IssueComment = await github(o, 'POST', `${base}/${o.issueNumber}/comments`, {
-    body: o.body,
+  const created = await gh.request('POST', `${base}/${o.issueNumber}/comments`, {
+    body: { body: o.body },
   });
-  return { action: 'created', id: created.id, url: created.html_url };
+  const comment = created.json as IssueComment;
+  return { action: 'created', id: comment.id, url: comment.html_url };
 }
 
 const USAGE =
@@ -343,7 +322,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   });
   if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, `${body}\n`);
   const result = await upsertComment({
-    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    apiUrl: env.GITHUB_API_URL,
     token: env.GITHUB_TOKEN!,
     repository: env.GITHUB_REPOSITORY!,
     issueNumber,

@@ -7,6 +7,8 @@
 #   $FAKE_AZ_DIR/answers/<key>.out    what the call prints on standard output
 #   $FAKE_AZ_DIR/answers/<key>.err    what it prints on standard error (optional)
 #   $FAKE_AZ_DIR/answers/<key>.code   its exit status (optional; 0 without it)
+#   $FAKE_AZ_DIR/answers/<key>.sleep  seconds to wait before answering (optional); meanwhile
+#                                     <key>.pid holds the process id, so a test can stop it
 #
 # <key> is the command's leading words and its --name, joined with "_":
 #   az ml online-endpoint show --name ep1 ...   ->   ml_online-endpoint_show_ep1
@@ -42,6 +44,10 @@ answer="$dir/answers/$key"
 if [[ ! -e "$answer.out" && ! -e "$answer.code" ]]; then
   echo "ERROR: the fake az has no answer for $key" >&2
   exit 2
+fi
+if [[ -e "$answer.sleep" ]]; then
+  echo "$$" >"$answer.pid"
+  sleep "$(cat "$answer.sleep")"
 fi
 if [[ -e "$answer.out" ]]; then cat "$answer.out"; fi
 if [[ -e "$answer.err" ]]; then cat "$answer.err" >&2; fi
