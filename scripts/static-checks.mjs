@@ -1,10 +1,11 @@
-// The static half of `npm test`: lint, format check and type check, side by side. Each is a
+// The static half of `npm test`: lint, format check, type check and the check that no value
+// is exported without being imported elsewhere (ts-unused-exports), side by side. Each is a
 // single process on one core, so on a 2-core machine running them together takes about as
 // long as the slowest alone. Each stage's output is printed whole once it ends; the exit
 // status is 1 when any failed. Each stage is also an npm script of its own.
 import { spawn } from 'node:child_process';
 
-const STAGES = ['lint', 'format:check', 'typecheck'];
+const STAGES = ['lint', 'format:check', 'typecheck', 'exports'];
 
 const results = await Promise.all(
   STAGES.map(
