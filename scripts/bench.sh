@@ -6,7 +6,7 @@
 #   synth, compiled     node dist/main.js after `npm run build`      (≤ 0.5 s, ≤ 150 MiB)
 #   synth, app command  the cdktf.json app: rebuild only if a source changed, then run
 #                       (≤ 1.2× the compiled app's CPU, ≤ 100 MiB)
-#   lint, format, types, jest: the stages of `npm test`, each alone
+#   lint, format, types, exports, jest: the stages of `npm test`, each alone
 #   npm test            the whole test command               (median ≤ 10 s warm, 13 s cold)
 #
 # Usage: npm run bench [-- --skip-tests] [-- --cold]
@@ -71,6 +71,7 @@ if ! $SKIP_TESTS; then
   measure 'lint (eslint)' npm run --silent lint
   measure 'format (prettier)' npm run --silent format:check
   measure 'types (tsc 7)' npm run --silent typecheck
+  measure 'exports (unused)' npm run --silent exports
   measure 'jest' node_modules/.bin/jest --ci --silent
   measure 'npm test' npm test --silent
 fi
