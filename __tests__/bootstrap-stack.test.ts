@@ -63,9 +63,17 @@ function environment(name: string, edit: (c: any) => void = () => {}): Environme
 const staging = environment('staging', (c) => (c.trigger.githubTokenSource = 'out-of-band'));
 const production = environment('production');
 
+/** Synthesized stacks by input: several tests read the committed configuration's. */
+const synthesizedFrom = new Map<string, string>();
+
 function synth(config: BootstrapConfig, environments: readonly EnvironmentConfig[]): string {
-  const app = Testing.app();
-  return Testing.synth(new BootstrapStack(app, BOOTSTRAP_STACK_NAME, { config, environments }));
+  const key = JSON.stringify([config, environments]);
+  if (!synthesizedFrom.has(key)) {
+    const app = Testing.app();
+    const stack = new BootstrapStack(app, BOOTSTRAP_STACK_NAME, { config, environments });
+    synthesizedFrom.set(key, Testing.synth(stack));
+  }
+  return synthesizedFrom.get(key)!;
 }
 
 const synthesized = synth(bootstrapFrom(bootstrapJson), [staging, production]);

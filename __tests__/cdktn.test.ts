@@ -36,13 +36,22 @@ function withoutVersion(file: string): { json: any; version: string } {
   return { json, version };
 }
 
-/** The package's build command with the one change the README names for switching. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const launcher = require('../scripts/app.js') as {
+  ensureBuilt(root: string, options: object): boolean;
+  optionsFrom(args: string[]): object;
+};
+
+/**
+ * The package's build with the one change the README names for switching, as
+ * `node scripts/app.js --build --alias:cdktf=cdktn` reads it; built again only when a file it
+ * was built from changed (scripts/app.js), as the app command does.
+ */
 function buildOnCdktn(): string {
   const app = join(projectRoot, 'dist', 'cdktn', 'main.js');
-  execFileSync(
-    process.execPath,
-    ['scripts/app.js', '--build', '--alias:cdktf=cdktn', `--outfile=${app}`],
-    { cwd: projectRoot },
+  launcher.ensureBuilt(
+    projectRoot,
+    launcher.optionsFrom(['--alias:cdktf=cdktn', `--outfile=${app}`]),
   );
   return app;
 }

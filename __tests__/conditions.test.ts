@@ -14,23 +14,24 @@ import Ajv from 'ajv';
 import { gitBlobSha } from '../constructs/github-wiring';
 import { TERRAFORM_REQUIRED_VERSION } from '../constructs/terraform-blocks';
 import { COMMITTED_FILES } from '../lib/workflow-contract';
-import {
-  evaluate,
-  evaluateEach,
-  evaluateTemplates,
-  evaluateTemplatesEach,
-  plan,
-  planJson,
-  stateWith,
-  validate,
-  type Condition,
-} from './support/terraform-core';
+import { plan, together, validate, type Condition } from './support/terraform-core';
 import { configFrom, exampleJson, projectRoot, synthStack } from './support/synth';
+
+/**
+ * Every condition, plan and template below, asked while jest collects the tests and answered
+ * by one `terraform plan` and one `terraform console` when a test first reads an answer.
+ */
+const terraform = together();
+
+/** Synthesized stacks by configuration: several describe blocks read the same variant. */
+const synthesized = new Map<string, string>();
 
 function stack(edit: (c: any) => void = () => {}): any {
   const json = exampleJson();
   edit(json);
-  return JSON.parse(synthStack(configFrom(json)));
+  const key = JSON.stringify(json);
+  if (!synthesized.has(key)) synthesized.set(key, synthStack(configFrom(json)));
+  return JSON.parse(synthesized.get(key)!);
 }
 
 /** The example stack, synthesized once for every test that reads it unchanged. */
@@ -118,14 +119,13 @@ function reads(json: any) {
 /**
  * The subjects a stack trusts (the credentials whose count is not 0), as Terraform computes
  * them from the two answers: for each case, a synthesized stack and GitHub's OIDC settings.
- * One Terraform run for all cases.
  */
 function trustedEach<C extends string>(
   cases: Readonly<Record<C, readonly [json: any, settings: unknown]>>,
-): Record<C, string[]> {
+): () => Record<C, string[]> {
   const credentialsOf = (json: any) =>
     Object.values<any>(json.resource.azuread_application_federated_identity_credential);
-  const evaluated = evaluateTemplatesEach(
+  const evaluated = terraform.evaluateTemplatesEach(
     Object.fromEntries(
       Object.entries<readonly [any, unknown]>(cases).map(([name, [json, settings]]) => [
         name,
@@ -148,18 +148,19 @@ function trustedEach<C extends string>(
       ]),
     ),
   );
-  return Object.fromEntries(
-    Object.entries<readonly [any, unknown]>(cases).map(([name, [json]]) => {
-      const v = (evaluated as Record<string, Record<string, unknown>>)[name];
-      return [
-        name,
-        credentialsOf(json)
-          .map((_, i) => (Number(v[`count${i}`]) ? String(v[`subject${i}`]) : undefined))
-          .filter((x): x is string => x !== undefined)
-          .sort(),
-      ];
-    }),
-  ) as Record<C, string[]>;
+  return () =>
+    Object.fromEntries(
+      Object.entries<readonly [any, unknown]>(cases).map(([name, [json]]) => {
+        const v = (evaluated() as Record<string, Record<string, unknown>>)[name];
+        return [
+          name,
+          credentialsOf(json)
+            .map((_, i) => (Number(v[`count${i}`]) ? String(v[`subject${i}`]) : undefined))
+            .filter((x): x is string => x !== undefined)
+            .sort(),
+        ];
+      }),
+    ) as Record<C, string[]>;
 }
 
 describe('OIDC subjects, from what GitHub answers about the repository', () => {
@@ -169,7 +170,6 @@ describe('OIDC subjects, from what GitHub answers about the repository', () => {
   ];
   const legacy = stack((c) => (c.github.oidcSubject = 'legacy'));
   const immutable = stack((c) => (c.github.oidcSubject = 'immutable'));
-  // Every answer at once: one Terraform run.
   const byAnswer = trustedEach(
     Object.fromEntries(
       Object.entries({ ...SUBJECT_SETTINGS, forbidden: FORBIDDEN }).map(([name, settings]) => [
@@ -189,11 +189,11 @@ describe('OIDC subjects, from what GitHub answers about the repository', () => {
   ])(
     '"both" (the default), GitHub answering %s: the deploy identity trusts %j',
     (name, expected) => {
-      expect(byAnswer[name]).toEqual(expected);
+      expect(byAnswer()[name]).toEqual(expected);
     },
   );
 
-  test('the plan and apply identities too, for every environment and pull requests', () => {
+  const bootstrap = (() => {
     const base = JSON.parse(readFileSync(join(projectRoot, 'config', 'bootstrap.json'), 'utf8'));
     const parsed = parseBootstrapConfig('config/bootstrap.json', JSON.stringify(base));
     if (!('config' in parsed)) throw new Error(parsed.problems.join('\n'));
@@ -202,10 +202,14 @@ describe('OIDC subjects, from what GitHub answers about the repository', () => {
         new BootstrapStack(Testing.app(), 'b', { config: parsed.config, environments: [] }),
       ),
     );
-    const got = trustedEach({
+    return trustedEach({
       default: [json, SUBJECT_SETTINGS.default],
       immutablePrefix: [json, SUBJECT_SETTINGS.immutablePrefix],
     });
+  })();
+
+  test('the plan and apply identities too, for every environment and pull requests', () => {
+    const got = bootstrap();
     expect(got.default).toEqual([
       'repo:octocat/Hello-World:environment:infra-production',
       'repo:octocat/Hello-World:environment:infra-staging',
@@ -221,19 +225,21 @@ describe('OIDC subjects, from what GitHub answers about the repository', () => {
     ]);
   });
 
+  const configured = trustedEach({
+    legacy: [legacy, SUBJECT_SETTINGS.default],
+    immutable: [immutable, SUBJECT_SETTINGS.default],
+    otherPrefix: [immutable, SUBJECT_SETTINGS.otherPrefix],
+  });
+
   test('a configured form is trusted as configured, the immutable one with the prefix GitHub reports', () => {
-    const got = trustedEach({
-      legacy: [legacy, SUBJECT_SETTINGS.default],
-      immutable: [immutable, SUBJECT_SETTINGS.default],
-      otherPrefix: [immutable, SUBJECT_SETTINGS.otherPrefix],
-    });
+    const got = configured();
     expect(got.legacy).toEqual([both[0]]);
     expect(got.immutable).toEqual([both[1]]);
     expect(got.otherPrefix).toEqual(['repo:octocat-1/Hello-World-1296269:environment:production']);
   });
 
   describe('what the plan refuses', () => {
-    /** Each postcondition of the settings read, on each answer: one Terraform run. */
+    /** Each postcondition of the settings read, on each answer. */
     const runEach = (calls: readonly [json: any, settings: unknown, code?: number][]) => {
       const cases: Record<string, { condition: Condition; references: Record<string, unknown> }> =
         {};
@@ -250,13 +256,21 @@ describe('OIDC subjects, from what GitHub answers about the repository', () => {
           };
         });
       });
-      const outcomes = evaluateEach(cases);
-      return calls.map((_, i) =>
-        Object.keys(cases)
-          .filter((k) => k.startsWith(`${i}.`))
-          .map((k) => outcomes[k]),
-      );
+      const outcomes = terraform.evaluateEach(cases);
+      return () =>
+        calls.map((_, i) =>
+          Object.keys(cases)
+            .filter((k) => k.startsWith(`${i}.`))
+            .map((k) => outcomes()[k]),
+        );
     };
+
+    const customTemplate = runEach([
+      [example(), SUBJECT_SETTINGS.custom],
+      [example(), SUBJECT_SETTINGS.default],
+      [example(), FORBIDDEN, 403],
+      [legacy, SUBJECT_SETTINGS.custom],
+    ]);
 
     test('a custom subject template, whatever form is configured', () => {
       const refused = {
@@ -264,29 +278,26 @@ describe('OIDC subjects, from what GitHub answers about the repository', () => {
         message:
           'The GitHub Actions tokens of octocat/Hello-World follow a custom OIDC subject template (use_default: false, include_claim_keys: ["repo","context"]), which replaces the whole subject: no federated credential this stack creates can match it, and every sign-in would fail with AADSTS700213. Return the repository to GitHub\'s default template (gh api -X PUT repos/contoso/mlops-models/actions/oidc/customization/sub -F use_default=true, as a repository administrator) and plan again.',
       };
-      const [custom, standard, forbidden, legacyCustom] = runEach([
-        [example(), SUBJECT_SETTINGS.custom],
-        [example(), SUBJECT_SETTINGS.default],
-        [example(), FORBIDDEN, 403],
-        [legacy, SUBJECT_SETTINGS.custom],
-      ]);
+      const [custom, standard, forbidden, legacyCustom] = customTemplate();
       expect(custom).toEqual([refused]);
       expect(standard).toEqual([{ ok: true }]);
       expect(forbidden).toEqual([{ ok: true }]);
       expect(legacyCustom[0]).toEqual(refused);
     });
 
+    const otherForm = runEach([
+      [legacy, SUBJECT_SETTINGS.immutablePrefix],
+      [legacy, SUBJECT_SETTINGS.optedIn],
+      [immutable, SUBJECT_SETTINGS.legacyPrefix],
+      [legacy, SUBJECT_SETTINGS.default],
+      [legacy, SUBJECT_SETTINGS.legacyPrefix],
+      [immutable, SUBJECT_SETTINGS.default],
+      [immutable, SUBJECT_SETTINGS.immutablePrefix],
+      [legacy, FORBIDDEN, 403],
+    ]);
+
     test('a configured form that GitHub says the tokens do not carry', () => {
-      const outcomes = runEach([
-        [legacy, SUBJECT_SETTINGS.immutablePrefix],
-        [legacy, SUBJECT_SETTINGS.optedIn],
-        [immutable, SUBJECT_SETTINGS.legacyPrefix],
-        [legacy, SUBJECT_SETTINGS.default],
-        [legacy, SUBJECT_SETTINGS.legacyPrefix],
-        [immutable, SUBJECT_SETTINGS.default],
-        [immutable, SUBJECT_SETTINGS.immutablePrefix],
-        [legacy, FORBIDDEN, 403],
-      ]);
+      const outcomes = otherForm();
       expect(outcomes.slice(0, 3).map((o) => o[1])).toEqual([
         {
           ok: false,
@@ -307,17 +318,21 @@ describe('OIDC subjects, from what GitHub answers about the repository', () => {
       for (const o of outcomes.slice(3)) expect(o).toEqual([{ ok: true }, { ok: true }]);
     });
 
-    test('settings the token may not read: a warning, and the configured form unchecked', () => {
+    const unreadable = (() => {
       const { settings } = reads(example());
       const [warning] = example().check['github-repository-oidc-settings'].assert as Condition[];
       const at = (code: number, status: string) => ({
         condition: warning,
         references: { [`${settings}.code`]: code, [`${settings}.status`]: status },
       });
-      const outcomes = evaluateEach({
+      return terraform.evaluateEach({
         read: at(200, '200 OK'),
         forbidden: at(403, '403 Forbidden'),
       });
+    })();
+
+    test('settings the token may not read: a warning, and the configured form unchecked', () => {
+      const outcomes = unreadable();
       expect(outcomes.read).toEqual({ ok: true });
       expect(outcomes.forbidden).toEqual({
         ok: false,
@@ -340,15 +355,22 @@ describe('the deployer check (azure.deployers set)', () => {
   const [condition] = only(json.resource, 'azuread_application', 'resource').block.lifecycle
     .precondition as Condition[];
   const caller = only(json.data, 'azuread_client_config').address;
-  const run = (objectId: string, readOnly: boolean) =>
-    evaluate(condition, { [`${caller}.object_id`]: objectId, 'var.read_only_plan': readOnly });
+  const run = (objectId: string, readOnly: boolean) => ({
+    condition,
+    references: { [`${caller}.object_id`]: objectId, 'var.read_only_plan': readOnly },
+  });
+  const outcomes = terraform.evaluateEach({
+    deployer: run('22222222-2222-2222-2222-aaaaaaaaaaaa', false),
+    other: run('99999999-9999-9999-9999-999999999999', false),
+    otherReadOnly: run('99999999-9999-9999-9999-999999999999', true),
+  });
 
   test('a deployer plans, whatever the case of its ID', () => {
-    expect(run('22222222-2222-2222-2222-aaaaaaaaaaaa', false)).toEqual({ ok: true });
+    expect(outcomes().deployer).toEqual({ ok: true });
   });
 
   test('anyone else fails at plan, told which object ID to add and where', () => {
-    expect(run('99999999-9999-9999-9999-999999999999', false)).toEqual({
+    expect(outcomes().other).toEqual({
       ok: false,
       message:
         'The principal running Terraform (object ID 99999999-9999-9999-9999-999999999999) is not an owner of amldeploy-example-deploy, so azuread would lock it out right after creating it (its next credential write gets 403). Add 99999999-9999-9999-9999-999999999999 to azure.deployers in config/example.json, or, for a plan that is never applied, set TF_VAR_read_only_plan=true.',
@@ -356,7 +378,7 @@ describe('the deployer check (azure.deployers set)', () => {
   });
 
   test('a read-only plan (a pull request diff) by anyone passes', () => {
-    expect(run('99999999-9999-9999-9999-999999999999', true)).toEqual({ ok: true });
+    expect(outcomes().otherReadOnly).toEqual({ ok: true });
   });
 });
 
@@ -380,7 +402,7 @@ describe('no azure.deployers: the first principal to deploy stays the only one',
    * The recorded caller as Terraform keeps it: a terraform_data whose input (time_static's
    * triggers) is ignored after creation, and the precondition reading it; planned from no
    * state (the first deploy) or from the state the first deploy left. Every case at once: its
-   * own pair of resources and variables, all in one plan.
+   * own pair of resources and variables.
    */
   const cases = {
     first: { me: A, recorded: undefined, readOnly: false },
@@ -432,13 +454,9 @@ describe('no azure.deployers: the first principal to deploy stays the only one',
         inputs[`terraform_data.${name}_recorded`] = { object_id: c.recorded };
       }
     }
-    const { failures } = planJson(
-      { variable, resource: { terraform_data: resources } },
-      stateWith(state, inputs),
-      values,
-    );
+    const report = terraform.plan({ variable, resource: resources, state, inputs, values });
     return (name: keyof typeof cases) => {
-      const message = failures.get(`${name}_application`);
+      const message = report().failures.get(`${name}_application`);
       return message === undefined ? { ok: true } : { ok: false, message };
     };
   })();
@@ -489,19 +507,19 @@ describe('the GitHub environment must be spelled as GitHub holds it', () => {
     ).toBe('repos/contoso/mlops-models/environments/Prod%20%231');
   });
 
-  const outcomes = evaluateEach({
+  const outcomes = terraform.evaluateEach({
     missing: { condition, references: answered(404, { message: 'Not Found' }) },
     same: { condition, references: answered(200, { ...environment, name: 'production' }) },
     other: { condition, references: answered(200, { ...environment, name: 'Production' }) },
   });
 
   test('not there yet, or spelled the same: the plan goes on', () => {
-    expect(outcomes.missing).toEqual({ ok: true });
-    expect(outcomes.same).toEqual({ ok: true });
+    expect(outcomes().missing).toEqual({ ok: true });
+    expect(outcomes().same).toEqual({ ok: true });
   });
 
   test('spelled otherwise: the plan stops before the provider would replace it', () => {
-    expect(outcomes.other).toEqual({
+    expect(outcomes().other).toEqual({
       ok: false,
       message:
         'GitHub already holds the environment "production" of contoso/mlops-models spelled "Production". GitHub ignores the case of environment names but the GitHub provider does not: after its first update it would replace the environment on every deploy, deleting its secrets, variables and protection rules. Set github.environment in config/example.json to "Production".',
@@ -543,27 +561,36 @@ describe('the repository and the branch must exist', () => {
     ]);
   });
 
+  const outcomes = terraform.evaluateEach({
+    repositoryFound: { condition: repository, references: answered(200, '200 OK', HELLO_WORLD) },
+    branchFound: {
+      condition: branch,
+      references: answered(200, '200 OK', { ...branchAnswer, name: 'release/v2' }),
+    },
+    branchRenamed: { condition: branch, references: answered(200, '200 OK', branchAnswer) },
+    repositoryMissing: { condition: repository, references: answered(404, '404 Not Found') },
+    branchMissing: { condition: branch, references: answered(404, '404 Not Found') },
+  });
+
   test('found: the plan goes on', () => {
-    expect(evaluate(repository, answered(200, '200 OK', HELLO_WORLD))).toEqual({ ok: true });
-    expect(
-      evaluate(branch, answered(200, '200 OK', { ...branchAnswer, name: 'release/v2' })),
-    ).toEqual({ ok: true });
+    expect(outcomes().repositoryFound).toEqual({ ok: true });
+    expect(outcomes().branchFound).toEqual({ ok: true });
   });
 
   test('renamed: GitHub answers with the branch it became, and the plan stops', () => {
-    expect(evaluate(branch, answered(200, '200 OK', branchAnswer))).toEqual({
+    expect(outcomes().branchRenamed).toEqual({
       ok: false,
       message: `Branch "release/v2" does not exist in contoso/mlops-models (GitHub answered 200 OK with the branch it was renamed to, ${branchAnswer.name}): create it, correct github.branch, or leave github.branch out to use the default branch.`,
     });
   });
 
   test('missing: the plan stops, naming what is missing', () => {
-    expect(evaluate(repository, answered(404, '404 Not Found'))).toEqual({
+    expect(outcomes().repositoryMissing).toEqual({
       ok: false,
       message:
         'GitHub answered 404 Not Found for the repository contoso/mlops-models: it does not exist, or the GitHub token (GITHUB_TOKEN) cannot read it.',
     });
-    expect(evaluate(branch, answered(404, '404 Not Found'))).toEqual({
+    expect(outcomes().branchMissing).toEqual({
       ok: false,
       message:
         'Branch "release/v2" does not exist in contoso/mlops-models (GitHub answered 404 Not Found): create it, correct github.branch, or leave github.branch out to use the default branch.',
@@ -571,14 +598,19 @@ describe('the repository and the branch must exist', () => {
   });
 });
 
-test('a team reviewer on a personal account stops the plan, saying why', () => {
+const teamReviewer = (() => {
   const json = stack((c) => (c.github.requiredReviewers = { teams: ['ml-platform'] }));
   const repository = `${reads(json).repository}.body`;
   const [condition] = only(json.data, 'github_team').block.lifecycle.precondition as Condition[];
-  expect(evaluate(condition, { [repository]: answer({}, { type: 'Organization' }) })).toEqual({
-    ok: true,
+  return terraform.evaluateEach({
+    organization: { condition, references: { [repository]: answer({}, { type: 'Organization' }) } },
+    personal: { condition, references: { [repository]: answer() } },
   });
-  expect(evaluate(condition, { [repository]: answer() })).toEqual({
+})();
+
+test('a team reviewer on a personal account stops the plan, saying why', () => {
+  expect(teamReviewer().organization).toEqual({ ok: true });
+  expect(teamReviewer().personal).toEqual({
     ok: false,
     message:
       'github.requiredReviewers.teams names the team "ml-platform", but octocat/Hello-World belongs to a personal account, which has no teams: name users instead.',
@@ -591,9 +623,22 @@ describe('plan-time warnings (check blocks)', () => {
   const [reviewers] = json.check['github-wiring-reviewers-plan'].assert as Condition[];
   const [dispatch] = json.check['github-wiring-dispatch-branch'].assert as Condition[];
 
+  const outcomes = terraform.evaluateEach({
+    publicReviewers: { condition: reviewers, references: { [repository]: answer() } },
+    privateReviewers: {
+      condition: reviewers,
+      references: { [repository]: answer({ visibility: 'private' }) },
+    },
+    defaultBranch: {
+      condition: dispatch,
+      references: { [repository]: answer({ default_branch: 'release/v2' }) },
+    },
+    otherBranch: { condition: dispatch, references: { [repository]: answer() } },
+  });
+
   test('reviewers on a private repository', () => {
-    expect(evaluate(reviewers, { [repository]: answer() })).toEqual({ ok: true });
-    expect(evaluate(reviewers, { [repository]: answer({ visibility: 'private' }) })).toEqual({
+    expect(outcomes().publicReviewers).toEqual({ ok: true });
+    expect(outcomes().privateReviewers).toEqual({
       ok: false,
       message:
         'octocat/Hello-World is private: required reviewers there need GitHub Enterprise. On Free, Pro and Team, GitHub refuses them there (422) and the apply fails.',
@@ -601,10 +646,8 @@ describe('plan-time warnings (check blocks)', () => {
   });
 
   test('a branch other than the default one', () => {
-    expect(evaluate(dispatch, { [repository]: answer({ default_branch: 'release/v2' }) })).toEqual({
-      ok: true,
-    });
-    expect(evaluate(dispatch, { [repository]: answer() })).toEqual({
+    expect(outcomes().defaultBranch).toEqual({ ok: true });
+    expect(outcomes().otherBranch).toEqual({
       ok: false,
       message:
         'github.branch "release/v2" is not the default branch (master): repository_dispatch runs the default branch\'s workflow, which environment production lets no other branch than "release/v2" deploy.',
@@ -648,7 +691,7 @@ describe('pull-request delivery: the branch, and when a pull request opens', () 
         answer(d.endpoint.split('/contents/')[1].split('?')[0]),
       ]),
     );
-  const counts = evaluateTemplatesEach({
+  const counts = terraform.evaluateTemplatesEach({
     differ: {
       templates: { count: pr.block.count },
       references: listingsAs((f) => listing(f, false)),
@@ -661,24 +704,19 @@ describe('pull-request delivery: the branch, and when a pull request opens', () 
     },
   });
 
+  const start = terraform.evaluateTemplates(
+    { sha: branch.block.source_sha, source: branch.block.source_branch, read: base[1].endpoint },
+    {
+      [repository]: answer(),
+      [`data.github_rest_api.${base[0]}.body`]: JSON.stringify(branchAnswer),
+    },
+  );
+
   test('the branch starts at the head of the default branch, read at plan time; the files wait for it', () => {
     expect(base[1].endpoint).toBe(
       `repos/contoso/mlops-models/branches/\${urlencode(jsondecode(${repository}).default_branch)}`,
     );
-    const refs = {
-      [repository]: answer(),
-      [`data.github_rest_api.${base[0]}.body`]: JSON.stringify(branchAnswer),
-    };
-    expect(
-      evaluateTemplates(
-        {
-          sha: branch.block.source_sha,
-          source: branch.block.source_branch,
-          read: base[1].endpoint,
-        },
-        refs,
-      ),
-    ).toEqual({
+    expect(start()).toEqual({
       sha: branchAnswer.commit.sha,
       source: 'master',
       read: 'repos/contoso/mlops-models/branches/master',
@@ -691,7 +729,7 @@ describe('pull-request delivery: the branch, and when a pull request opens', () 
   });
 
   test('a pull request only while the base lacks the files as committed (git blob SHAs)', () => {
-    expect(counts).toEqual({ differ: { count: 1 }, same: { count: 0 }, missing: { count: 1 } });
+    expect(counts()).toEqual({ differ: { count: 1 }, same: { count: 0 }, missing: { count: 1 } });
   });
 
   /**
@@ -699,7 +737,7 @@ describe('pull-request delivery: the branch, and when a pull request opens', () 
    * left: files and pull request as terraform_data (a file's `content` is its `input`), the
    * branch's creation time as a terraform_data whose input is the branch's ID. What this checks
    * is Terraform's replace_triggered_by, moved and count, which no provider takes part in.
-   * Each scenario has its own copy of the resources (names prefixed), all in one plan.
+   * Each scenario has its own copy of the resources (names prefixed).
    */
   const triggers: string[] = pr.block.lifecycle.replace_triggered_by;
   const id = (address: string) => address.split('.')[1];
@@ -757,14 +795,11 @@ describe('pull-request delivery: the branch, and when a pull request opens', () 
         }
       }
     }
-    const { changes } = planJson(
-      { resource: { terraform_data: resources }, moved },
-      stateWith(state, inputs),
-    );
+    const report = terraform.plan({ resource: resources, moved, state, inputs });
     return (name: keyof typeof scenarios) => {
       const prefix = `terraform_data.${name}_`;
       return Object.fromEntries(
-        Object.entries(changes)
+        Object.entries(report().changes)
           .filter(([a]) => a.startsWith(prefix))
           .map(([a, c]) => [a.slice(prefix.length).replace(/_[0-9A-F]{8}/, ''), c]),
       );
@@ -824,18 +859,31 @@ describe('pull-request delivery: the branch, and when a pull request opens', () 
   });
 });
 
-test("switching workflowDelivery: Terraform forgets the other way's files and deletes none", () => {
+/** What Terraform plans from the state an earlier pull-request deploy left. */
+const switching = (() => {
   const commit = example();
-  const forgotten: string[] = commit.removed.map((r: any) => r.from);
   // The same addresses, as built-in resources, as an earlier pull-request deploy left them.
   const asCore = (a: string) => a.replace(/^github_[a-z_]+\./, 'terraform_data.');
-  const output = plan(
-    { removed: commit.removed.map((r: any) => ({ ...r, from: asCore(r.from) })) },
-    stateWith(forgotten.map(asCore)),
+  const forgotten: string[] = commit.removed.map((r: any) => asCore(r.from));
+  const report = terraform.plan({
+    resource: {},
+    removed: commit.removed.map((r: any) => ({ ...r, from: asCore(r.from) })),
+    state: forgotten,
+  });
+  return { forgotten, report };
+})();
+
+test("switching workflowDelivery: Terraform forgets the other way's files and deletes none", () => {
+  const { forgotten, report } = switching;
+  expect(forgotten.length).toBeGreaterThan(0);
+  // Each is forgotten (`remove`: out of the state, not destroyed); nothing else is planned.
+  expect(report().changes).toEqual(
+    Object.fromEntries(
+      forgotten.map((a) => [a, { action: 'remove', reason: 'delete_because_no_resource_config' }]),
+    ),
   );
-  expect(output).toContain('Plan: 0 to add, 0 to change, 0 to destroy.');
-  expect(output).toContain('will not delete them');
-  for (const address of forgotten) expect(output).toContain(` - ${asCore(address)}\n`);
+  const [warning] = report().warnings.filter((w) => w.includes('will not delete them'));
+  for (const address of forgotten) expect(warning).toContain(` - ${address}\n`);
 });
 
 test('the signed trigger URL, passed on as the stacks pass it, prints as (sensitive value)', () => {

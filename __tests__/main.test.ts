@@ -25,7 +25,9 @@ test('cdktf, npm run synth and npm run build all go through the one launcher', (
 
 /**
  * Runs the app in this process (main.ts `run`, what `node dist/main.js` runs with process.env),
- * in a fresh outdir (or the one given). A few tests below run the compiled app as a process.
+ * in a fresh outdir (or the one given). Two tests below run the compiled app as a process:
+ * the quick start as cdktf runs it (exit 0), and configuration problems in a 64 MB heap (exit
+ * 1, the problems on stderr and nothing else).
  */
 function runApp(
   env: Record<string, string>,
@@ -137,12 +139,8 @@ test('bad configuration: every problem on stderr, no stack trace, exit 1, nothin
     join(dir, 'staging.json'),
     JSON.stringify({ ...example, github: { ...example.github, owner: 'a b' }, targets: [] }),
   );
-  // The compiled app, in a process: exit status 1, the problems on stderr, no stack trace.
-  const outdir = join(dir, 'out');
-  const r = runProcess(
-    { AML_DEPLOY_CONFIG_DIR: dir, AML_DEPLOY_ENVIRONMENTS: 'staging,nope' },
-    outdir,
-  );
+  // In this process; as a process, the folders test below ("in a 64 MB heap") shows it.
+  const r = runApp({ AML_DEPLOY_CONFIG_DIR: dir, AML_DEPLOY_ENVIRONMENTS: 'staging,nope' });
   expect(r.status).toBe(1);
   expect(r.stdout).toBe('');
   expect(r.stderr).toBe(
@@ -324,6 +322,8 @@ describe('folders and files that are not what they seem', () => {
   });
 
   test('a symbolic link loop, a UTF-16 file and a 10 MB one: each named, in a 64 MB heap', () => {
+    // The compiled app, in a process: exit status 1, the problems on stderr and nothing else
+    // (no stack trace), nothing written.
     const dir = mkdtempSync(join(tmpdir(), 'aml-config-'));
     symlinkSync('loop.json', join(dir, 'loop.json'));
     writeFileSync(join(dir, 'utf.json'), `\uFEFF${JSON.stringify(example)}`, 'utf16le');
@@ -345,6 +345,8 @@ describe('folders and files that are not what they seem', () => {
       ].join('\n'),
     );
     expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(existsSync(r.outdir)).toBe(false);
   });
 });
 

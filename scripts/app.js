@@ -78,7 +78,7 @@ function ensureBuilt(root = ROOT, options = OPTIONS) {
   return true;
 }
 
-module.exports = { ensureBuilt, build, fresh, OPTIONS };
+module.exports = { ensureBuilt, build, fresh, optionsFrom, OPTIONS };
 
 if (require.main === module) {
   const args = process.argv.slice(2);

@@ -6,12 +6,14 @@
 #   synth, compiled     node dist/main.js after `npm run build`      (≤ 0.5 s, ≤ 150 MiB)
 #   synth, app command  the cdktf.json app: rebuild only if a source changed, then run
 #                       (≤ 1.2× the compiled app's CPU, ≤ 100 MiB)
-#   lint, format, types, jest: the stages of `npm test`, each alone
+#   lint, format, types, exports, jest: the stages of `npm test`, each alone
 #   npm test            the whole test command               (median ≤ 10 s warm, 13 s cold)
 #
 # Usage: npm run bench [-- --skip-tests] [-- --cold]
-#   --cold  empties the lint, format and jest caches before every run (a fresh clone's first
-#           run); by default they are warm after the first run, as in day-to-day work.
+#   --cold  empties the lint, format and jest caches before every run, and before each test
+#           run removes the bundles the tests build (dist/main.js's stamp, so jest's
+#           globalSetup builds it again, and dist/cdktn): a fresh clone's first run. By
+#           default they are warm after the first run, as in day-to-day work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${RUNS:-5}"
@@ -27,9 +29,11 @@ done
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
+TESTS=false
 clear_caches() {
   rm -rf node_modules/.cache/eslint node_modules/.cache/prettier
   node_modules/.bin/jest --clearCache >/dev/null
+  if $TESTS; then rm -rf dist/main.inputs.json dist/cdktn; fi
 }
 
 # measure LABEL CMD...: runs CMD RUNS times under /usr/bin/time -v.
@@ -63,9 +67,11 @@ measure 'synth (compiled)' node dist/main.js
 measure 'synth (cdktf.json app)' sh -c "$(node -p 'require("./cdktf.json").app')"
 
 if ! $SKIP_TESTS; then
+  TESTS=true
   measure 'lint (eslint)' npm run --silent lint
   measure 'format (prettier)' npm run --silent format:check
   measure 'types (tsc 7)' npm run --silent typecheck
+  measure 'exports (unused)' npm run --silent exports
   measure 'jest' node_modules/.bin/jest --ci --silent
   measure 'npm test' npm test --silent
 fi

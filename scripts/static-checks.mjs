@@ -2,16 +2,25 @@
 // is exported without being imported elsewhere (ts-unused-exports), side by side. Each is a
 // single process on one core, so on a 2-core machine running them together takes about as
 // long as the slowest alone. Each stage's output is printed whole once it ends; the exit
-// status is 1 when any failed. Each stage is also an npm script of its own.
+// status is 1 when any failed. Each stage is also an npm script of its own: its command is
+// read from package.json and run as npm runs it (`sh -c`, node_modules/.bin first on PATH),
+// without starting npm for each (about 0.1 s of CPU each).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 const STAGES = ['lint', 'format:check', 'typecheck', 'exports'];
+const root = join(import.meta.dirname, '..');
+const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const PATH = [join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter);
 
 const results = await Promise.all(
   STAGES.map(
     (stage) =>
       new Promise((resolve) => {
-        const child = spawn('npm', ['run', '--silent', stage], {
+        const child = spawn('sh', ['-c', scripts[stage]], {
+          cwd: root,
+          env: { ...process.env, PATH },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let output = '';

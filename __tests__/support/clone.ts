@@ -15,8 +15,13 @@ function git(args: string[]): string[] {
  * does not track: a user's own `config/<env>.json` is not part of the project.
  */
 export function cloneFiles(): string[] {
-  const untracked = git(['ls-files', '--others', '--exclude-standard']).filter(
-    (f) => !f.startsWith('config/'),
-  );
-  return [...git(['ls-files', '--cached']), ...untracked];
+  // Asked git once per test file, not once per test: tests copy from the project and never
+  // add to it.
+  files ??= [
+    ...git(['ls-files', '--cached']),
+    ...git(['ls-files', '--others', '--exclude-standard']).filter((f) => !f.startsWith('config/')),
+  ];
+  return [...files];
 }
+
+let files: string[] | undefined;
