@@ -194,7 +194,7 @@ class Reader {
 
   private object(depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    const lines = new Map<string, string>();
+    const lines = new Map<string, number>();
     this.i++;
     this.space();
     if (this.s[this.i] === '}') {
@@ -204,13 +204,13 @@ class Reader {
     for (;;) {
       this.space();
       if (this.s[this.i] !== '"') this.fail('expected a property name in double quotes');
-      const at = position(this.s, this.i);
+      const at = this.i;
       const key = this.string();
       const first = lines.get(key);
       if (first !== undefined) {
         this.fail(
-          `${JSON.stringify(key)} is written twice in this object (first at ${first})`,
-          at,
+          `${JSON.stringify(key)} is written twice in this object (first at ${position(this.s, first)})`,
+          position(this.s, at),
           false,
         );
       }

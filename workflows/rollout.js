@@ -428,13 +428,13 @@ var Reader = class {
     for (;;) {
       this.space();
       if (this.s[this.i] !== '"') this.fail('expected a property name in double quotes');
-      const at = position(this.s, this.i);
+      const at = this.i;
       const key = this.string();
       const first = lines.get(key);
       if (first !== void 0) {
         this.fail(
-          `${JSON.stringify(key)} is written twice in this object (first at ${first})`,
-          at,
+          `${JSON.stringify(key)} is written twice in this object (first at ${position(this.s, first)})`,
+          position(this.s, at),
           false,
         );
       }
