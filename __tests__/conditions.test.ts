@@ -361,12 +361,15 @@ describe('the deployer check (azure.deployers set)', () => {
   });
   const outcomes = terraform.evaluateEach({
     deployer: run('22222222-2222-2222-2222-aaaaaaaaaaaa', false),
+    // The caller's ID in upper case too: the check compares both sides lower-cased.
+    deployerUpper: run('22222222-2222-2222-2222-AAAAAAAAAAAA', false),
     other: run('99999999-9999-9999-9999-999999999999', false),
     otherReadOnly: run('99999999-9999-9999-9999-999999999999', true),
   });
 
   test('a deployer plans, whatever the case of its ID', () => {
     expect(outcomes().deployer).toEqual({ ok: true });
+    expect(outcomes().deployerUpper).toEqual({ ok: true });
   });
 
   test('anyone else fails at plan, told which object ID to add and where', () => {

@@ -2,9 +2,9 @@
  * Builds workflows/rollout.js, the one file the target repository runs, from rollout/main.ts
  * and everything it imports (lib/ included): esbuild bundles it for Node.js 22, unminified
  * because people read it in their repository, then prettier formats it with this
- * repository's settings, so the file reads like the rest of the code here and
- * `prettier --check` holds for it too. Both steps are deterministic:
- * `__tests__/rollout-bundle.test.ts` rebuilds it and compares byte for byte.
+ * repository's settings, so the file reads like the rest of the code here. Both steps are
+ * deterministic: `__tests__/rollout-bundle.test.ts` rebuilds it and compares byte for byte
+ * (so `prettier --check` need not format it again: .prettierignore lists it).
  *
  *   npm run build:rollout
  */
