@@ -12,6 +12,7 @@ import { projectRoot } from './support/synth';
 const launcher = require('../scripts/app.js') as {
   ensureBuilt(root: string, options?: object): boolean;
   fresh(root: string, options?: object): boolean;
+  optionsFrom(args: string[]): { outfile: string; alias?: Record<string, string> };
   OPTIONS: { outfile: string };
 };
 
@@ -62,4 +63,13 @@ test('a touched input, a deleted stamp, package.json or other options rebuild it
 
 test('the project bundle is fresh after globalSetup, so the app command does not rebuild', () => {
   expect(launcher.fresh(projectRoot)).toBe(true);
+});
+
+test('--build takes another output and aliases, and refuses a flag it does not know', () => {
+  const options = launcher.optionsFrom(['--outfile=out/x.js', '--alias:cdktf=cdktn']);
+  expect(options.outfile).toBe(join(process.cwd(), 'out', 'x.js'));
+  expect(options.alias).toEqual({ cdktf: 'cdktn' });
+  expect(() => launcher.optionsFrom(['--minify=false'])).toThrow(
+    'scripts/app.js --build: unknown flag --minify=false',
+  );
 });
